@@ -1,0 +1,119 @@
+"""fitroom's command line: ``fitroom <command>``.
+
+Every user mistake (a bad file, a photo without a person, a garment that is not a top)
+prints one line to stderr and exits with status 2; no tracebacks.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from fitroom.errors import FitroomError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="fitroom: a virtual fitting room that runs on a CPU, offline.")
+
+EXIT_USER_ERROR = 2
+
+
+def _limits(max_megabytes: float, max_megapixels: float):
+    from fitroom.imaging import ImageLimits
+
+    if max_megabytes <= 0 or max_megapixels <= 0:
+        raise FitroomError("--max-megabytes and --max-megapixels must be positive")
+    return ImageLimits(max_bytes=int(max_megabytes * 1024 * 1024), max_pixels=int(max_megapixels * 1_000_000))
+
+
+@app.command()
+def tryon(
+    person: Annotated[Path, typer.Argument(help="Photo of the person (JPEG, PNG or WebP).")],
+    garment: Annotated[Path, typer.Argument(help="Product photo of the garment on a plain background.")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Where to write the try-on (PNG or JPEG).")],
+    keypoints: Annotated[Optional[Path], typer.Option("--keypoints", help="OpenPose JSON to use instead of estimating the pose.")] = None,
+    debug_dir: Annotated[Optional[Path], typer.Option("--debug-dir", help="Write one image per stage here.")] = None,
+    protocol: Annotated[str, typer.Option(help="photo (everyday) or paired (leak-free evaluation).")] = "photo",
+    max_megabytes: Annotated[float, typer.Option(help="Largest accepted file.")] = 20.0,
+    max_megapixels: Annotated[float, typer.Option(help="Largest accepted image.")] = 40.0,
+) -> None:
+    """Dress PERSON in GARMENT and write the result to OUT."""
+    from fitroom.data.keypoints import read_openpose_json
+    from fitroom.imaging import load_image, save_image
+    from fitroom.pipelines import TryOnPipeline
+    from fitroom.pipelines.debug import save_debug
+
+    limits = _limits(max_megabytes, max_megapixels)
+    person_img = load_image(person, limits)
+    garment_img = load_image(garment, limits)
+    pipe = TryOnPipeline()
+    kp = read_openpose_json(keypoints) if keypoints is not None else None
+    pa = pipe.analyze_person(person_img, keypoints=kp)
+    result = pipe(pa, garment_img, protocol=protocol)
+    save_image(out, result.image)
+    typer.echo(f"wrote {out} ({result.garment.category}, {result.timings_ms['total']:.0f} ms)")
+    if debug_dir is not None:
+        paths = save_debug(result, debug_dir)
+        typer.echo(f"wrote {len(paths)} debug images to {debug_dir}")
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("-o", "--out", help="Folder for the results.")] = Path("out/demo"),
+) -> None:
+    """Try every bundled example garment on the bundled example photo."""
+    from fitroom.examples import example_garments, example_person
+    from fitroom.imaging import load_image, save_image
+    from fitroom.pipelines import TryOnPipeline
+    from fitroom.pipelines.debug import save_debug, side_by_side
+
+    pipe = TryOnPipeline()
+    person = load_image(example_person())
+    pa = pipe.analyze_person(person)
+    tiles = [person]
+    for g in example_garments():
+        result = pipe(pa, load_image(g))
+        path = out / f"{g.stem}.png"
+        save_image(path, result.image)
+        save_debug(result, out / "debug" / g.stem)
+        tiles.append(result.image)
+        typer.echo(f"wrote {path} ({result.garment.category}, {result.timings_ms['total']:.0f} ms)")
+    save_image(out / "contact_sheet.png", side_by_side(tiles, height=512))
+    typer.echo(f"wrote {out / 'contact_sheet.png'}")
+
+
+@app.command()
+def evaluate(
+    data: Annotated[Path, typer.Option("--data", help="Dataset folder (VITON-HD, cp-vton, or a folder of them).")],
+    out: Annotated[Path, typer.Option("--out", help="Report folder: metrics.json and images/.")],
+    analysis: Annotated[str, typer.Option(help="'given': use the dataset's keypoints and parse maps for the try-on; 'own': fitroom's.")] = "given",
+    limit: Annotated[Optional[int], typer.Option(help="Evaluate at most this many samples.")] = None,
+) -> None:
+    """Measure try-on quality (SSIM, PSNR), garment masks and parse maps against ground truth."""
+    from fitroom.eval.evaluate import evaluate as run_eval
+
+    report = run_eval(data, out, analysis=analysis, limit=limit)
+    for name, s in report["subsets"].items():
+        parts = [f"{name}: n={s['n']}"]
+        for k in ("ssim", "psnr", "garment_mask_iou", "parse_iou_upper_clothes", "parse_iou_face"):
+            if s.get(k) is not None:
+                parts.append(f"{k}={s[k]:.3f}")
+        typer.echo(" ".join(parts))
+    typer.echo(f"wrote {out / 'metrics.json'}")
+
+
+def main() -> None:
+    try:
+        app()
+    except FitroomError as e:
+        typer.echo(f"error: {e}", err=True)
+        sys.exit(EXIT_USER_ERROR)
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

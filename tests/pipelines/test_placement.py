@@ -1,0 +1,75 @@
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from fitroom.labels import Body25 as B
+from fitroom.person.body import body_frame
+from fitroom.pipelines.placement import SHOULDER_SPAN, place_garment
+
+
+def _frame(arm_angle_deg: float = 0.0):
+    """Upright person, shoulders 100 px apart at y=100; arms at ``arm_angle_deg`` from vertical."""
+    kp = np.zeros((25, 3), np.float32)
+    a = np.deg2rad(arm_angle_deg)
+    for side, sx, sgn in (("RIGHT", 150, -1), ("LEFT", 250, 1)):
+        kp[B[f"{side}_SHOULDER"]] = (sx, 100, 1)
+        d = np.array([sgn * np.sin(a), np.cos(a)])
+        e = np.array([sx, 100]) + d * 70
+        w = e + d * 65
+        kp[B[f"{side}_ELBOW"]] = (*e, 1)
+        kp[B[f"{side}_WRIST"]] = (*w, 1)
+        kp[B[f"{side}_HIP"]] = (200 + sgn * 35, 250, 1)
+    return body_frame(kp)
+
+
+def _tee():
+    """Garment landmarks of a T-shirt photo, wearer's left on the image right."""
+    return SimpleNamespace(
+        neck_left=(230, 40), neck_right=(170, 40), neck_front=(200, 70),
+        shoulder_left=(280, 60), shoulder_right=(120, 60),
+        armpit_left=(270, 150), armpit_right=(130, 150),
+        sleeve_left_outer=(340, 110), sleeve_left_inner=(310, 160),
+        sleeve_right_outer=(60, 110), sleeve_right_inner=(90, 160),
+        hem_left=(275, 380), hem_right=(125, 380),
+    )
+
+
+def test_shoulders_land_on_the_shoulders_scaled():
+    p = place_garment(_tee(), _frame(), (400, 420), has_sleeves=True)
+    i_l, i_r = p.names.index("shoulder_left"), p.names.index("shoulder_right")
+    span = np.linalg.norm(p.dst[i_l] - p.dst[i_r])
+    assert span == pytest.approx(SHOULDER_SPAN * 100, rel=1e-6)
+    assert p.scale == pytest.approx(SHOULDER_SPAN * 100 / 160)
+    assert p.dst[i_l, 0] > p.dst[i_r, 0]  # wearer's left on the image right
+    assert p.src.shape == p.dst.shape and len(p.names) == len(p.src)
+
+
+@pytest.mark.parametrize("angle", [0.0, 45.0])
+def test_sleeve_ends_follow_the_arm(angle):
+    f = _frame(angle)
+    p = place_garment(_tee(), f, (400, 420), has_sleeves=True)
+    o = p.dst[p.names.index("sleeve_left_end_outer")]
+    i = p.dst[p.names.index("sleeve_left_end_inner")]
+    centre = (o + i) / 2
+    arm_dir = (f.elbow_l - f.shoulder_l) / np.linalg.norm(f.elbow_l - f.shoulder_l)
+    v = centre - (f.shoulder_l + f.right * 0.06 * f.shoulder_width)
+    # the cuff centre lies on the arm line
+    assert abs(v[0] * arm_dir[1] - v[1] * arm_dir[0]) < 1e-6
+    assert v @ arm_dir > 0
+
+
+def test_sleeveless_has_no_sleeve_points_and_no_duplicates():
+    p = place_garment(_tee(), _frame(), (400, 420), has_sleeves=False)
+    assert not any(n.startswith("sleeve") for n in p.names)
+    d = np.linalg.norm(p.dst[:, None] - p.dst[None], axis=-1) + np.eye(len(p.dst)) * 1e9
+    assert d.min() > 1.0
+
+
+def test_narrow_garment_is_widened_to_the_body():
+    lm = _tee()
+    lm.hem_left, lm.hem_right = (210, 380), (190, 380)  # a very narrow hem
+    f = _frame()
+    p = place_garment(lm, f, (400, 420), has_sleeves=True)
+    hl, hr = p.dst[p.names.index("hem_left")], p.dst[p.names.index("hem_right")]
+    assert hl[0] - hr[0] >= np.linalg.norm(f.hip_l - f.hip_r)

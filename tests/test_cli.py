@@ -1,0 +1,112 @@
+"""The command line, run as a user runs it: a subprocess with the installed console script."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from skimage import data as skdata
+
+from fitroom.data.keypoints import write_openpose_json
+from fitroom.examples import example_garments, example_person
+from fitroom.imaging import load_image
+from fitroom.labels import KeypointFormat
+
+FITROOM = [sys.executable, "-m", "fitroom.cli"]
+
+
+def run(*args, check_ok=True):
+    p = subprocess.run([*FITROOM, *map(str, args)], capture_output=True, text=True, timeout=300)
+    if check_ok:
+        assert p.returncode == 0, p.stderr
+    return p
+
+
+def assert_one_line_error(p, phrase):
+    assert p.returncode == 2
+    lines = [ln for ln in p.stderr.strip().splitlines() if ln.strip()]
+    assert len(lines) == 1, p.stderr
+    assert lines[0].startswith("error: ") and phrase in lines[0]
+    assert "Traceback" not in p.stderr
+
+
+def test_tryon_writes_result_and_debug_dir(tmp_path):
+    out = tmp_path / "out.png"
+    p = run("tryon", example_person(), example_garments()[0], "-o", out, "--debug-dir", tmp_path / "dbg")
+    assert out.exists() and "wrote" in p.stdout
+    assert load_image(out).shape == load_image(example_person()).shape
+    assert len(list((tmp_path / "dbg").glob("*.png"))) == 7
+
+
+def test_tryon_with_given_keypoints(tmp_path):
+    from fitroom.person.analyze import analyze_person
+
+    kp = analyze_person(load_image(example_person())).keypoints
+    js = write_openpose_json(tmp_path / "kp.json", kp, KeypointFormat.BODY25)
+    run("tryon", example_person(), example_garments()[0], "-o", tmp_path / "o.png", "--keypoints", js)
+
+
+@pytest.mark.parametrize("kind", ["missing", "text", "truncated", "cat", "huge", "bad_keypoints", "trousers"])
+def test_user_mistakes_give_one_line_and_exit_2(tmp_path, kind):
+    person, garment = example_person(), example_garments()[0]
+    extra = []
+    phrase = ""
+    if kind == "missing":
+        person, phrase = tmp_path / "nope.jpg", "not found"
+    elif kind == "text":
+        person = tmp_path / "notes.jpg"
+        person.write_text("hello, this is not a photo")
+        phrase = "JPEG, PNG or WebP"
+    elif kind == "truncated":
+        data = Path(person).read_bytes()
+        person = tmp_path / "cut.jpg"
+        person.write_bytes(data[: len(data) // 2])
+        phrase = "truncated"
+    elif kind == "cat":
+        person = tmp_path / "cat.png"
+        Image.fromarray(skdata.chelsea()).save(person)
+        phrase = "no person"
+    elif kind == "huge":
+        extra, phrase = ["--max-megapixels", "0.1"], "megapixels"
+    elif kind == "bad_keypoints":
+        k = tmp_path / "kp.json"
+        k.write_text(json.dumps({"people": []}))
+        extra, phrase = ["--keypoints", k], "no people"
+    elif kind == "trousers":
+        from fitroom.data.render_garment import render_garment
+        from fitroom.labels import GarmentCategory
+
+        garment = tmp_path / "trousers.png"
+        Image.fromarray(render_garment(GarmentCategory.TROUSERS, seed=1).image).save(garment)
+        phrase = "trousers"
+    p = run("tryon", person, garment, "-o", tmp_path / "o.png", *extra, check_ok=False)
+    assert_one_line_error(p, phrase)
+    assert not (tmp_path / "o.png").exists()
+
+
+def test_demo_runs_on_bundled_examples(tmp_path):
+    p = run("demo", "--out", tmp_path / "demo")
+    assert (tmp_path / "demo" / "contact_sheet.png").exists()
+    assert len(list((tmp_path / "demo").glob("*.png"))) == len(example_garments()) + 1
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_evaluate_on_real_data(realdata, tmp_path):
+    out = tmp_path / "report"
+    run("evaluate", "--data", realdata / "viton256_paired", "--out", out)
+    m = json.loads((out / "metrics.json").read_text())
+    s = m["subsets"]["viton256_paired"]
+    assert s["n"] == 5 and s["failed"] == 0
+    assert 0.5 < s["ssim"] <= 1.0 and s["psnr"] > 10
+    assert s["garment_mask_iou"] > 0.9
+    assert sorted(p.name for p in (out / "images").iterdir()) == sorted(
+        f"{x.person_id}.png" for x in __import__("fitroom.data.layouts", fromlist=["x"]).read_dataset(realdata / "viton256_paired"))
+
+
+def test_evaluate_on_a_missing_folder_is_a_clear_error(tmp_path):
+    p = run("evaluate", "--data", tmp_path / "nothing", "--out", tmp_path / "r", check_ok=False)
+    assert_one_line_error(p, "")
