@@ -5,7 +5,7 @@ import pytest
 
 from fitroom.labels import Body25 as B
 from fitroom.person.body import body_frame
-from fitroom.pipelines.placement import SHOULDER_SPAN, place_garment
+from fitroom.pipelines.placement import CHEST_SPAN, SHOULDER_SPAN, place_garment
 
 
 def _frame(arm_angle_deg: float = 0.0):
@@ -35,33 +35,44 @@ def _tee():
     )
 
 
-def test_shoulders_land_on_the_shoulders_scaled():
-    p = place_garment(_tee(), _frame(), (400, 420), has_sleeves=True)
+def test_shoulders_land_on_the_shoulders_scaled_by_the_chest():
+    gp = place_garment(_tee(), _frame(), (400, 420), has_sleeves=True)
+    p = gp.torso
     i_l, i_r = p.names.index("shoulder_left"), p.names.index("shoulder_right")
     span = np.linalg.norm(p.dst[i_l] - p.dst[i_r])
     assert span == pytest.approx(SHOULDER_SPAN * 100, rel=1e-6)
-    assert p.scale == pytest.approx(SHOULDER_SPAN * 100 / 160)
+    assert gp.scale == pytest.approx(CHEST_SPAN * 100 / 140)  # armpits 140 px apart in the photo
     assert p.dst[i_l, 0] > p.dst[i_r, 0]  # wearer's left on the image right
     assert p.src.shape == p.dst.shape and len(p.names) == len(p.src)
 
 
+
 @pytest.mark.parametrize("angle", [0.0, 45.0])
-def test_sleeve_ends_follow_the_arm(angle):
+def test_sleeves_join_the_torso_and_follow_the_arm(angle):
     f = _frame(angle)
-    p = place_garment(_tee(), f, (400, 420), has_sleeves=True)
-    o = p.dst[p.names.index("sleeve_left_end_outer")]
-    i = p.dst[p.names.index("sleeve_left_end_inner")]
-    centre = (o + i) / 2
-    arm_dir = (f.elbow_l - f.shoulder_l) / np.linalg.norm(f.elbow_l - f.shoulder_l)
-    v = centre - (f.shoulder_l + f.right * 0.06 * f.shoulder_width)
-    # the cuff centre lies on the arm line
-    assert abs(v[0] * arm_dir[1] - v[1] * arm_dir[0]) < 1e-6
-    assert v @ arm_dir > 0
+    gp = place_garment(_tee(), f, (400, 420), has_sleeves=True)
+    s, t = gp.sleeves["left"], gp.torso
+    # the sleeve starts where the torso's shoulder seam and armpit went: the parts meet
+    np.testing.assert_allclose(s.dst[s.names.index("left_0.00_top")], t.dst[t.names.index("shoulder_left")])
+    np.testing.assert_allclose(s.dst[s.names.index("left_0.00_bottom")], t.dst[t.names.index("armpit_left")])
+    # the cuff centre lies on the arm, at the garment's sleeve length from the root
+    from fitroom.person.body import point_segment_distance
+
+    cuff = s.dst[s.names.index("left_1.00_mid")]
+    root = (t.dst[t.names.index("shoulder_left")] + t.dst[t.names.index("armpit_left")]) / 2
+    d = min(point_segment_distance(np.float64(cuff[0]), np.float64(cuff[1]), a, b)
+            for a, b in ((root, f.elbow_l), (f.elbow_l, f.wrist_l)))
+    assert d < 1e-6
+    # no mirroring: the shoulder-seam edge of the cuff is on the outside of the arm
+    top, bottom = s.dst[s.names.index("left_1.00_top")], s.dst[s.names.index("left_1.00_bottom")]
+    assert top[0] > bottom[0]
+    assert s.region.shape[1] == 2 and len(s.region) >= 4
 
 
 def test_sleeveless_has_no_sleeve_points_and_no_duplicates():
-    p = place_garment(_tee(), _frame(), (400, 420), has_sleeves=False)
-    assert not any(n.startswith("sleeve") for n in p.names)
+    gp = place_garment(_tee(), _frame(), (400, 420), has_sleeves=False)
+    assert gp.sleeves == {}
+    p = gp.torso
     d = np.linalg.norm(p.dst[:, None] - p.dst[None], axis=-1) + np.eye(len(p.dst)) * 1e9
     assert d.min() > 1.0
 
@@ -70,6 +81,6 @@ def test_narrow_garment_is_widened_to_the_body():
     lm = _tee()
     lm.hem_left, lm.hem_right = (210, 380), (190, 380)  # a very narrow hem
     f = _frame()
-    p = place_garment(lm, f, (400, 420), has_sleeves=True)
+    p = place_garment(lm, f, (400, 420), has_sleeves=True).torso
     hl, hr = p.dst[p.names.index("hem_left")], p.dst[p.names.index("hem_right")]
     assert hl[0] - hr[0] >= np.linalg.norm(f.hip_l - f.hip_r)

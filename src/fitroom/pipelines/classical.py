@@ -51,20 +51,38 @@ def warp_garment(garment, placement, out_size: tuple[int, int], regularization: 
     sl, sr = garment.sleeve_masks
     u8 = lambda m: m.astype(np.uint8) * 255  # noqa: E731
     rgb, m = warp(placement.torso, garment.image, np.dstack([u8(garment.torso_mask), u8(garment.mask)]))
-    torso_a = m[..., 0]
+    torso_a = m[..., 0] * _torso_guard(placement.torso, (h, w))
     sleeve_rgb = np.zeros_like(rgb)
     sleeve_a = np.zeros((h, w), np.float32)
     for side, mask in (("left", sl), ("right", sr)):
         if side not in placement.sleeves or not mask.any():
             continue
-        s_rgb, s_m = warp(placement.sleeves[side], garment.image, u8(mask))
-        a = s_m[..., 0]
+        sp = placement.sleeves[side]
+        s_rgb, s_m = warp(sp, garment.image, u8(mask))
+        a = s_m[..., 0] * _region_guard(sp.region, (h, w), grow=0.15)
         sleeve_rgb = sleeve_rgb * (1 - a[..., None]) + s_rgb * a[..., None]
         sleeve_a = np.maximum(sleeve_a, a)
     # one colour image: sleeves where they are, torso elsewhere
     out_rgb = np.where(sleeve_a[..., None] > 0, sleeve_rgb / np.maximum(sleeve_a[..., None], 1e-6), rgb)
     alpha = np.maximum(torso_a, sleeve_a)
     return WarpedGarment(rgb=out_rgb.astype(np.float32), alpha=alpha, torso_alpha=torso_a, sleeve_alpha=sleeve_a)
+
+
+def _region_guard(poly: np.ndarray, shape: tuple[int, int], grow: float) -> np.ndarray:
+    """1 inside the convex hull of ``poly`` grown by ``grow`` x its width, else 0: a spline
+    driven by odd landmarks can fold and throw garment pixels far from where they belong."""
+    hull = cv2.convexHull(np.asarray(poly, np.float32))
+    m = np.zeros(shape, np.uint8)
+    cv2.fillConvexPoly(m, np.round(hull).astype(np.int32), 1)
+    span = float(min(np.ptp(poly[:, 0]), np.ptp(poly[:, 1]))) if len(poly) else 0.0
+    r = max(1, int(grow * span))
+    m = cv2.dilate(m, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
+    return m.astype(np.float32)
+
+
+def _torso_guard(torso, shape: tuple[int, int]) -> np.ndarray:
+    pts = np.array([p for p, n in zip(torso.dst, torso.names) if not n.startswith("corner")])
+    return _region_guard(pts, shape, grow=0.2)
 
 
 def _feather(mask: np.ndarray, radius: float) -> np.ndarray:
@@ -80,7 +98,7 @@ def _over(dst: np.ndarray, src: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     return dst * (1 - a) + src * a
 
 
-def shading_map(image: np.ndarray, region: np.ndarray, sigma: float, strength: float = 0.7) -> np.ndarray:
+def shading_map(image: np.ndarray, region: np.ndarray, sigma: float, strength: float = 0.6) -> np.ndarray:
     """Folds and light of the clothes in ``region`` as a multiplicative (H, W) map around 1.
 
     Measured on the garment's main fabric only (pixels whose chroma is near the dominant
@@ -98,7 +116,7 @@ def shading_map(image: np.ndarray, region: np.ndarray, sigma: float, strength: f
     main = region & (d < max(8.0, 2.5 * float(np.median(d[region]))))
     if main.sum() < 0.2 * region.sum():
         main = region
-    lum = lab[..., 0] + 5.0
+    lum = cv2.GaussianBlur(lab[..., 0], (0, 0), max(0.5, 0.12 * sigma)) + 5.0  # folds, not weave or lace
     r = main.astype(np.float32)
     num = cv2.GaussianBlur(lum * r, (0, 0), sigma)
     den = cv2.GaussianBlur(r, (0, 0), sigma)
@@ -146,7 +164,9 @@ def composite(person, warped: WarpedGarment, removed: np.ndarray, *, keep_photo_
         base = np.where(removed[..., None], filled, base)
 
     # 2. body skin under the removed region: torso and neck
-    chin_y = float(person.face_polygon[:, 1].max()) if person.face_polygon is not None else f.neck[1] - 0.3 * sw
+    # the chin from the parse map (not the face mesh, which sees pixels of the removed region)
+    fy = np.nonzero((parse == Cihp.FACE).any(axis=1))[0]
+    chin_y = float(fy.max()) if len(fy) else f.neck[1] - 0.3 * sw
     neck_top = np.array([f.neck[0], chin_y]) - f.down * 0.05 * sw
     neck_poly = np.array([neck_top - f.right * 0.17 * sw, neck_top + f.right * 0.17 * sw,
                           f.neck + f.right * 0.2 * sw, f.neck - f.right * 0.2 * sw])

@@ -21,12 +21,15 @@ from fitroom.person.body import BodyFrame
 
 #: worn shoulder-seam span relative to the shoulder-joint distance
 SHOULDER_SPAN = 1.18
-#: worn armpit-to-armpit width relative to the shoulder-joint distance
-CHEST_SPAN = 1.04
+#: worn armpit-to-armpit width relative to the shoulder-joint distance (median frontal width
+#: of tops at armpit height in annotated photos: 1.1-1.3)
+CHEST_SPAN = 1.12
 #: frontal width of a worn garment relative to its flat (product photo) width
 FLAT_TO_WORN = 0.8
 #: body half-width at the armpits, in shoulder-joint distances
-ARMPIT_HALF = 0.52
+ARMPIT_HALF = 0.56
+#: body half-width at the hips, in hip-joint distances (hip joints sit well inside the outline)
+HIP_HALF = 0.95
 
 _LANDMARKS = ("neck_left", "neck_right", "neck_front", "shoulder_left", "shoulder_right", "armpit_left",
               "armpit_right", "sleeve_left_outer", "sleeve_left_inner", "sleeve_right_outer",
@@ -43,9 +46,16 @@ class Placement:
 
 
 @dataclass(frozen=True)
+class SleevePlacement(Placement):
+    """A sleeve's control points plus ``region``: its outline on the body, (M, 2) person px."""
+
+    region: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.float32))
+
+
+@dataclass(frozen=True)
 class GarmentPlacement:
     torso: Placement
-    sleeves: dict[str, Placement] = field(default_factory=dict)  # "left" / "right"
+    sleeves: dict[str, SleevePlacement] = field(default_factory=dict)  # "left" / "right"
     scale: float = 1.0  # person pixels per garment pixel
 
     @property
@@ -106,15 +116,24 @@ def place_garment(lm, frame: BodyFrame, garment_size: tuple[int, int], *, has_sl
         g_down = -g_down
     up_shift = 0.06 * sw  # a seam sits a little above the joints
 
+    # an orthonormal body frame: across the shoulders, and perpendicular to it downwards
+    # (neck -> hips is not perpendicular to the shoulders when the body leans; using it
+    # would shear the garment and tilt its hem)
+    b_right = frame.right
+    b_down = np.array([-b_right[1], b_right[0]])
+    if b_down @ frame.down < 0:
+        b_down = -b_down
+    tl = frame.torso_length
+
     def sim(p: np.ndarray) -> np.ndarray:
         d = p - g_mid
-        return frame.neck - frame.down * up_shift + frame.right * (float(d @ g_right) * scale) + frame.down * (float(d @ g_down) * scale)
+        return frame.neck - b_down * up_shift + b_right * (float(d @ g_right) * scale) + b_down * (float(d @ g_down) * scale)
 
     def on_body(across_px: float, along_tl: float) -> np.ndarray:
-        return frame.neck + frame.right * across_px + frame.down * (along_tl * frame.torso_length)
+        return frame.neck + b_right * across_px + b_down * (along_tl * tl)
 
     def along_of(p: np.ndarray) -> float:
-        return float((p - frame.neck) @ frame.down) / frame.torso_length
+        return float((p - frame.neck) @ b_down) / tl
 
     names: list[str] = []
     src: list[np.ndarray] = []
@@ -138,7 +157,7 @@ def place_garment(lm, frame: BodyFrame, garment_size: tuple[int, int], *, has_sl
 
     # sides on the body's sides; the hem follows the body's width at its height (a flat
     # garment is wider than its frontal view when worn: the sides wrap around)
-    hip_half = max(0.5 * float(np.linalg.norm(frame.hip_l - frame.hip_r)) * 1.3, 0.45 * sw)
+    hip_half = max(HIP_HALF * float(np.linalg.norm(frame.hip_l - frame.hip_r)), 0.55 * sw)
     arm_half = ARMPIT_HALF * sw
     armpit_dst, ap_along = {}, {}
     for side, sign in (("left", 1.0), ("right", -1.0)):
@@ -151,7 +170,7 @@ def place_garment(lm, frame: BodyFrame, garment_size: tuple[int, int], *, has_sl
         t = max(along_of(hp), ap_along[side] + 0.2)
         k = float(np.clip((t - ap_along[side]) / max(1e-6, 1.0 - ap_along[side]), 0.0, 1.0))
         body_half = arm_half * (1 - k) + hip_half * k
-        flat_half = abs(float((hp - frame.neck) @ frame.right))
+        flat_half = abs(float((hp - frame.neck) @ b_right))
         half = max(body_half * 1.04, FLAT_TO_WORN * flat_half)
         if is_dress:
             half = max(half, hip_half * 1.1)
@@ -161,53 +180,70 @@ def place_garment(lm, frame: BodyFrame, garment_size: tuple[int, int], *, has_sl
         add(f"corner{i}", np.array(c, float), sim(np.array(c, float)))
     torso = _dedupe(names, src, dst)
 
-    sleeves: dict[str, Placement] = {}
+    sleeves: dict[str, SleevePlacement] = {}
     if has_sleeves:
         for side in ("left", "right"):
             sleeves[side] = _place_sleeve(P, side, frame, scale, shoulder_dst[side], armpit_dst[side])
     return GarmentPlacement(torso=torso, sleeves=sleeves, scale=scale)
 
 
+def _smoothstep(x: float) -> float:
+    x = min(1.0, max(0.0, x))
+    return x * x * (3 - 2 * x)
+
+
 def _place_sleeve(P: dict, side: str, frame: BodyFrame, scale: float, shoulder_dst: np.ndarray,
-                  armpit_dst: np.ndarray) -> Placement:
-    """A sleeve: root (shoulder seam, armpit) fixed on the body; its centre line along the arm."""
+                  armpit_dst: np.ndarray) -> SleevePlacement:
+    """A sleeve: its two edges (shoulder seam -> cuff corner, armpit -> other cuff corner)
+    laid along the outer and inner side of the arm.
+
+    In the garment photo the edges are taken as straight lines. On the body, each edge
+    starts at the torso's shoulder seam / armpit and blends, over the first stretch, into a
+    line parallel to the arm (shoulder -> elbow -> wrist) at the sleeve's own half-width, so
+    a sleeve follows a bent arm and still joins the torso at the armhole.
+    """
     sh_g, ap_g = P[f"shoulder_{side}"], P[f"armpit_{side}"]
     c1, c2 = P[f"sleeve_{side}_outer"], P[f"sleeve_{side}_inner"]
+    # the cuff corner nearer the shoulder seam continues the top edge
+    if np.linalg.norm(c1 - sh_g) + np.linalg.norm(c2 - ap_g) <= np.linalg.norm(c2 - sh_g) + np.linalg.norm(c1 - ap_g):
+        c_top, c_bot = c1, c2
+    else:
+        c_top, c_bot = c2, c1
     root_g = (sh_g + ap_g) / 2
-    cuff_g = (c1 + c2) / 2
-    axis_g = cuff_g - root_g
-    length_g = float(np.linalg.norm(axis_g)) or 1.0
-    d_g = axis_g / length_g
-    # which side of the sleeve's centre line the shoulder seam is on: corners on that side go
-    # to the same side of the arm (no mirroring)
-    top_sign = np.sign(_cross(d_g, sh_g - root_g)) or 1.0
-    c_top, c_bottom = (c1, c2) if np.sign(_cross(d_g, c1 - cuff_g)) == top_sign else (c2, c1)
-    root_w_g = float(np.linalg.norm(sh_g - ap_g))
-    cuff_w_g = float(np.linalg.norm(c_top - c_bottom))
-
-    root_b = (shoulder_dst + armpit_dst) / 2
-    elbow, wrist = (frame.elbow_l, frame.wrist_l) if side == "left" else (frame.elbow_r, frame.wrist_r)
-    arm = [root_b, elbow, wrist]
+    cuff_g = (c_top + c_bot) / 2
+    length_g = float(np.linalg.norm(cuff_g - root_g)) or 1.0
+    cuff_half_g = float(np.linalg.norm(c_top - c_bot)) / 2
     length_b = length_g * scale
-    names = [f"{side}_root_top", f"{side}_root_bottom"]
-    src = [sh_g, ap_g]
-    dst = [shoulder_dst, armpit_dst]
-    for frac in (0.35, 0.7, 1.0):
-        c_b, d_b = _polyline_point(arm, length_b * frac)
-        n_b = np.array([-d_b[1], d_b[0]])
-        if np.sign(_cross(d_b, n_b)) != top_sign:
-            n_b = -n_b
-        n_g = np.array([-d_g[1], d_g[0]])
-        if np.sign(_cross(d_g, n_g)) != top_sign:
-            n_g = -n_g
-        w_g = root_w_g * (1 - frac) + cuff_w_g * frac
-        c_g = root_g + axis_g * frac
-        if frac == 1.0:
-            top_g, bot_g = c_top, c_bottom
-        else:
-            top_g, bot_g = c_g + n_g * w_g / 2, c_g - n_g * w_g / 2
-        w_b = w_g * scale * (0.9 if frac < 1.0 else 1.0)
-        names += [f"{side}_{frac:.2f}_top", f"{side}_{frac:.2f}_bottom"]
-        src += [top_g, bot_g]
-        dst += [c_b + n_b * w_b / 2, c_b - n_b * w_b / 2]
-    return _dedupe(names, src, dst)
+    cuff_half_b = max(cuff_half_g * scale, 0.09 * frame.shoulder_width)
+    elbow, wrist = (frame.elbow_l, frame.wrist_l) if side == "left" else (frame.elbow_r, frame.wrist_r)
+    root_b = (shoulder_dst + armpit_dst) / 2
+    arm = [root_b, elbow, wrist]
+    # the sleeve turns with the arm but is never mirrored: the top edge stays on the same
+    # side (cross-product sign) of the sleeve's direction as in the photo. (n = perp(d) has
+    # cross(d, n) = +1, so the sign picks the side directly.)
+    d_g = (cuff_g - root_g) / length_g
+    top_sign = 1.0 if _cross(d_g, (c_top + sh_g) / 2 - (root_g + cuff_g) / 2) >= 0 else -1.0
+    blend = min(1.0, 0.3 * frame.shoulder_width / max(length_b, 1e-6) + 0.15)  # fraction of the length
+
+    names: list[str] = []
+    src: list[np.ndarray] = []
+    dst: list[np.ndarray] = []
+    top_line, bot_line = [], []
+    for u in (0.0, 0.15, 0.3, 0.5, 0.75, 1.0):
+        c_b, d_b = _polyline_point(arm, length_b * u)
+        n_b = np.array([-d_b[1], d_b[0]]) * top_sign
+        half = cuff_half_b
+        k = _smoothstep(u / blend)
+        top_b = (1 - k) * shoulder_dst + k * (c_b + n_b * half)
+        bot_b = (1 - k) * armpit_dst + k * (c_b - n_b * half)
+        top_g = sh_g + (c_top - sh_g) * u
+        bot_g = ap_g + (c_bot - ap_g) * u
+        for tag, sg, db in (("top", top_g, top_b), ("mid", (top_g + bot_g) / 2, (top_b + bot_b) / 2), ("bottom", bot_g, bot_b)):
+            names.append(f"{side}_{u:.2f}_{tag}")
+            src.append(sg)
+            dst.append(db)
+        top_line.append(top_b)
+        bot_line.append(bot_b)
+    region = np.array(top_line + bot_line[::-1], np.float32)
+    pl = _dedupe(names, src, dst)
+    return SleevePlacement(src=pl.src, dst=pl.dst, names=pl.names, region=region)
