@@ -115,7 +115,7 @@ def main() -> None:
         # baselines, same process
         pose_ms, _ = _median_ms(lambda: mpm.run_pose(cv2.resize(person, (384, 512)) if size[1] > 512 else person), args.repeats)
         r = pipe(pa, ga)
-        params = tps_fit(r.placement.dst, r.placement.src, 1e-3)
+        params = tps_fit(r.placement.torso.dst, r.placement.torso.src, 1e-3)
         coarse_ms, _ = _median_ms(lambda: tps_dense_map(params, size, 8), args.repeats)
         exact_ms, _ = _median_ms(lambda: tps_dense_map(params, size, 1), max(3, args.repeats // 5))
         report["sizes"][key] = {

@@ -107,26 +107,21 @@ def tps_transform(params: TpsParams, points: np.ndarray) -> np.ndarray:
     return out
 
 
-def _interp_matrix(n_out: int, n_in: int) -> np.ndarray:
-    """(n_out, n_in) linear-interpolation matrix, corners aligned."""
-    if n_in == 1:
-        return np.ones((n_out, 1), dtype=np.float32)
-    pos = np.linspace(0, n_in - 1, n_out)
-    i0 = np.clip(np.floor(pos).astype(int), 0, n_in - 2)
-    t = (pos - i0).astype(np.float32)
-    m = np.zeros((n_out, n_in), dtype=np.float32)
-    m[np.arange(n_out), i0] = 1 - t
-    m[np.arange(n_out), i0 + 1] = t
-    return m
-
-
-def tps_dense_map(params: TpsParams, out_size: tuple[int, int], grid_step: int = 8) -> tuple[np.ndarray, np.ndarray]:
+def tps_dense_map(params: TpsParams, out_size: tuple[int, int], grid_step: int = 8,
+                  origin: tuple[int, int] = (0, 0)) -> tuple[np.ndarray, np.ndarray]:
     """Dense sampling map for ``cv2.remap``.
+
+    The spline is evaluated on a coarse grid with ``grid_step`` pixel spacing (padded by one
+    node on every side so every output pixel is interpolated, never extrapolated) and
+    upsampled bilinearly with ``cv2.resize``. The nodes sit at ``j * grid_step +
+    (grid_step - 1) / 2``, which is exactly where ``cv2.resize`` (half-pixel centres) puts
+    them, so the upsampled map is the bilinear interpolation of the spline between nodes.
 
     Args:
         params: spline fitted from output-space points to input-space points.
         out_size: ``(width, height)`` of the output.
-        grid_step: spacing in pixels of the coarse evaluation grid (1 = exact everywhere).
+        grid_step: spacing in pixels of the coarse grid (1 = exact everywhere).
+        origin: ``(x0, y0)`` of the output window, to map only part of a larger image.
 
     Returns:
         ``(map_x, map_y)``, each ``(height, width)`` float32: input coordinates per output pixel.
@@ -136,18 +131,19 @@ def tps_dense_map(params: TpsParams, out_size: tuple[int, int], grid_step: int =
         raise ValueError(f"out_size must be positive, got {out_size}")
     if grid_step < 1:
         raise ValueError("grid_step must be >= 1")
-    nx = max(2, int(np.ceil((w - 1) / grid_step)) + 1) if w > 1 else 1
-    ny = max(2, int(np.ceil((h - 1) / grid_step)) + 1) if h > 1 else 1
-    gx = np.linspace(0, w - 1, nx)
-    gy = np.linspace(0, h - 1, ny)
+    if grid_step == 1:
+        xx, yy = np.meshgrid(np.arange(w, dtype=np.float64) + origin[0], np.arange(h, dtype=np.float64) + origin[1])
+        vals = tps_transform(params, np.stack([xx.ravel(), yy.ravel()], 1)).astype(np.float32)
+        return vals[:, 0].reshape(h, w), vals[:, 1].reshape(h, w)
+    s = grid_step
+    nx, ny = -(-w // s) + 2, -(-h // s) + 2  # ceil, plus one padding node each side
+    off = (s - 1) / 2 - s
+    gx = off + s * np.arange(nx) + origin[0]
+    gy = off + s * np.arange(ny) + origin[1]
     xx, yy = np.meshgrid(gx, gy)
-    vals = tps_transform(params, np.stack([xx.ravel(), yy.ravel()], 1)).astype(np.float32)
-    vx = vals[:, 0].reshape(ny, nx)
-    vy = vals[:, 1].reshape(ny, nx)
-    if nx == w and ny == h:
-        return vx, vy
-    ry, rx = _interp_matrix(h, ny), _interp_matrix(w, nx)
-    return (ry @ vx @ rx.T).astype(np.float32), (ry @ vy @ rx.T).astype(np.float32)
+    vals = tps_transform(params, np.stack([xx.ravel(), yy.ravel()], 1)).astype(np.float32).reshape(ny, nx, 2)
+    dense = cv2.resize(vals, (nx * s, ny * s), interpolation=cv2.INTER_LINEAR)[s : s + h, s : s + w]
+    return np.ascontiguousarray(dense[..., 0]), np.ascontiguousarray(dense[..., 1])
 
 
 def remap(image: np.ndarray, map_x: np.ndarray, map_y: np.ndarray, *, border_value: float | tuple = 0,

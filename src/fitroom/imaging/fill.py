@@ -6,17 +6,26 @@ import cv2
 import numpy as np
 
 
-def pushpull_fill(image: np.ndarray, known: np.ndarray, min_side: int = 4) -> np.ndarray:
+def pushpull_fill(image: np.ndarray, known: np.ndarray, min_side: int = 4, max_side: int = 512) -> np.ndarray:
     """Fill pixels where ``known`` is False with a smooth interpolation of known pixels.
 
     Only known pixels contribute, so nothing of the unknown region leaks into the result.
     Works on (H, W) or (H, W, C) arrays; returns float32. Known pixels are returned unchanged.
+    The pyramid starts at a long side of at most ``max_side`` (the fill is smooth anyway).
     """
     img = image.astype(np.float32)
     if img.ndim == 2:
         img = img[..., None]
     k = known.astype(np.float32)[..., None]
-    pyr = [(img * k, k)]
+    h0, w0 = img.shape[:2]
+    f = max(h0, w0) / max_side
+    if f > 1:
+        size = (max(1, round(w0 / f)), max(1, round(h0 / f)))
+        v0 = cv2.resize(img * k, size, interpolation=cv2.INTER_AREA).reshape(size[1], size[0], -1)
+        k0 = cv2.resize(k, size, interpolation=cv2.INTER_AREA).reshape(size[1], size[0], 1)
+        pyr = [(v0, k0)]
+    else:
+        pyr = [(img * k, k)]
     while min(pyr[-1][1].shape[:2]) > min_side:
         v, wgt = pyr[-1]
         hh, ww = v.shape[:2]
@@ -40,5 +49,7 @@ def pushpull_fill(image: np.ndarray, known: np.ndarray, min_side: int = 4) -> np
         a = np.clip(wgt, 0, 1)
         est = np.where(wgt > 1e-6, v / np.maximum(wgt, 1e-6), 0)
         cur = a * est + (1 - a) * up
+    if cur.shape[:2] != (h0, w0):
+        cur = cv2.resize(cur, (w0, h0), interpolation=cv2.INTER_LINEAR).reshape(h0, w0, -1)
     out = np.where(known[..., None], img, cur)
     return out[..., 0] if image.ndim == 2 else out

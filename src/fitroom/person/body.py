@@ -7,7 +7,7 @@ half-body photo (no hips in frame) still gets a plausible torso.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -37,6 +37,13 @@ class BodyFrame:
     torso_length: float  # neck to mid-hip
     down: np.ndarray  # unit vector from neck towards the hips
     right: np.ndarray  # unit vector from the person's right shoulder to the left one
+
+    def shifted(self, dx: float, dy: float) -> BodyFrame:
+        """The same frame in a crop whose top-left corner is at (dx, dy)."""
+        d = np.array([dx, dy], np.float64)
+        pts = ("neck", "shoulder_l", "shoulder_r", "hip_l", "hip_r", "elbow_l", "elbow_r", "wrist_l", "wrist_r",
+               "knee_l", "knee_r")
+        return replace(self, **{k: getattr(self, k) - d for k in pts})
 
     @property
     def mid_hip(self) -> np.ndarray:
