@@ -32,10 +32,12 @@ def test_region_covers_garment_and_arms_but_keeps_head_and_lower_body():
     assert m[(parse == Cihp.BACKGROUND)].sum() > 0
 
 
-def test_dress_mode_also_takes_the_lower_body():
+def test_dress_mode_also_takes_lower_garments_but_keeps_bare_legs():
     parse, f = _scene()
+    parse[250:290, 60:140] = Cihp.LEFT_LEG
     m = agnostic_mask(parse, f, keep_lower_body=False)
     assert m[parse == Cihp.PANTS].any()
+    assert not m[parse == Cihp.LEFT_LEG].any()
 
 
 def test_agnostic_image_is_grey_inside_and_untouched_outside():

@@ -13,6 +13,8 @@ import cv2
 import numpy as np
 
 from fitroom.labels import ARMS, HEAD, LOWER_BODY, UPPER_BODY_GARMENT, Cihp
+
+BARE_LEGS = (Cihp.LEFT_LEG, Cihp.RIGHT_LEG, Cihp.SOCKS, Cihp.LEFT_SHOE, Cihp.RIGHT_SHOE)
 from fitroom.person.body import BodyFrame, arm_segments, draw_capsules, draw_polygon
 
 GREY = 128
@@ -27,7 +29,8 @@ def agnostic_mask(parse: np.ndarray, frame: BodyFrame, *, margin: float = 0.06, 
         frame: body frame in the same pixels.
         margin: growth of the parsed regions, in shoulder widths.
         band: radius of the bone bands, in shoulder widths.
-        keep_lower_body: exclude pants, skirt and legs (tops); pass False for dresses.
+        keep_lower_body: exclude pants, skirt and legs (tops). With False (dresses) the lower
+            garments are part of the region too; bare legs and shoes are still kept.
     """
     h, w = parse.shape
     sw = frame.shoulder_width
@@ -39,7 +42,7 @@ def agnostic_mask(parse: np.ndarray, frame: BodyFrame, *, margin: float = 0.06, 
     bands = draw_capsules((h, w), segs, band * sw)
     torso = draw_polygon((h, w), frame.torso_polygon(widen=1.0))
     region = grown | bands | torso
-    keep = np.isin(parse, HEAD)
+    keep = np.isin(parse, HEAD + BARE_LEGS)
     if keep_lower_body:
         keep |= np.isin(parse, LOWER_BODY)
     return region & ~keep

@@ -33,6 +33,8 @@ class BodyFrame:
     wrist_r: np.ndarray
     knee_l: np.ndarray
     knee_r: np.ndarray
+    ankle_l: np.ndarray
+    ankle_r: np.ndarray
     shoulder_width: float
     torso_length: float  # neck to mid-hip
     down: np.ndarray  # unit vector from neck towards the hips
@@ -42,7 +44,7 @@ class BodyFrame:
         """The same frame in a crop whose top-left corner is at (dx, dy)."""
         d = np.array([dx, dy], np.float64)
         pts = ("neck", "shoulder_l", "shoulder_r", "hip_l", "hip_r", "elbow_l", "elbow_r", "wrist_l", "wrist_r",
-               "knee_l", "knee_r")
+               "knee_l", "knee_r", "ankle_l", "ankle_r")
         return replace(self, **{k: getattr(self, k) - d for k in pts})
 
     @property
@@ -106,8 +108,10 @@ def body_frame(kp: np.ndarray, min_conf: float = MIN_CONF) -> BodyFrame:
     wr = limb(B.RIGHT_WRIST, er, (er - sr) / (np.linalg.norm(er - sr) + 1e-6), 0.7 * sw)
     kl = limb(B.LEFT_KNEE, hl, down, 1.1 * sw)
     kr = limb(B.RIGHT_KNEE, hr, down, 1.1 * sw)
+    al = limb(B.LEFT_ANKLE, kl, (kl - hl) / (np.linalg.norm(kl - hl) + 1e-6), 1.05 * sw)
+    ar = limb(B.RIGHT_ANKLE, kr, (kr - hr) / (np.linalg.norm(kr - hr) + 1e-6), 1.05 * sw)
     return BodyFrame(neck=neck, shoulder_l=sl, shoulder_r=sr, hip_l=hl, hip_r=hr, elbow_l=el, elbow_r=er,
-                     wrist_l=wl, wrist_r=wr, knee_l=kl, knee_r=kr, shoulder_width=sw, torso_length=tl,
+                     wrist_l=wl, wrist_r=wr, knee_l=kl, knee_r=kr, ankle_l=al, ankle_r=ar, shoulder_width=sw, torso_length=tl,
                      down=down, right=right)
 
 
@@ -135,6 +139,12 @@ def arm_segments(f: BodyFrame, side: str, hand: float = 0.25) -> list[tuple[np.n
     s, e, w = (f.shoulder_l, f.elbow_l, f.wrist_l) if side == "left" else (f.shoulder_r, f.elbow_r, f.wrist_r)
     hand_end = w + (w - e) * hand
     return [(s, e), (e, hand_end)]
+
+
+def leg_segments(f: BodyFrame, side: str) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Bones of one leg: hip -> knee -> ankle."""
+    h, k, a = (f.hip_l, f.knee_l, f.ankle_l) if side == "left" else (f.hip_r, f.knee_r, f.ankle_r)
+    return [(h, k), (k, a)]
 
 
 def point_segment_distance(px: np.ndarray, py: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:

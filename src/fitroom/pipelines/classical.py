@@ -17,7 +17,7 @@ import numpy as np
 from fitroom.geometry import remap, tps_dense_map, tps_fit
 from fitroom.imaging.fill import pushpull_fill
 from fitroom.labels import ARMS, HEAD, Cihp
-from fitroom.person.body import arm_segments, draw_capsules, draw_polygon
+from fitroom.person.body import arm_segments, draw_capsules, draw_polygon, leg_segments
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,10 @@ def warp_garment(garment, placement, out_size: tuple[int, int], regularization: 
         if box is None:
             return None
         x0, y0, x1, y1 = box
-        params = tps_fit(part.dst, part.src, regularization)
+        try:
+            params = tps_fit(part.dst, part.src, regularization)
+        except ValueError:  # degenerate landmarks (e.g. a sleeve reduced to a line): skip the part
+            return None
         mx, my = tps_dense_map(params, (x1 - x0, y1 - y0), grid_step, origin=(x0, y0))
         c = remap(garment.image, mx, my, border_value=(255, 255, 255))
         m = remap(masks, mx, my, border_value=0).reshape(y1 - y0, x1 - x0, -1).astype(np.float32) / 255.0
@@ -247,6 +250,14 @@ def _composite_crop(img, parse, f, skin, chin_y, warped: WarpedGarment, removed,
     body &= ~head
     skin_rgb, skin_a = skin_layer((h, w), skin, body, 0.25 * sw)
     out = _over(base, skin_rgb, skin_a * removed)
+    # legs under a removed dress or skirt (a shorter new garment shows them)
+    legs = np.zeros((h, w), bool)
+    for side in ("left", "right"):
+        legs |= draw_capsules((h, w), leg_segments(f, side), 0.16 * sw)
+    legs &= removed & ~body
+    if legs.any():
+        l_rgb, l_a = skin_layer((h, w), skin, legs, 0.14 * sw)
+        out = _over(out, l_rgb, l_a * removed)
 
     # 3. garment torso part
     g_rgb = warped.rgb if shading is None else warped.rgb * shading[..., None]

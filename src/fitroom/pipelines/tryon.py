@@ -132,7 +132,8 @@ class TryOnPipeline:
         h, w = pa.image.shape[:2]
         is_dress = ga.category == GarmentCategory.DRESS
         placement = place_garment(ga.landmarks, pa.frame, (ga.image.shape[1], ga.image.shape[0]),
-                                  has_sleeves=ga.category.has_sleeves, is_dress=is_dress)
+                                  has_sleeves=ga.category.has_sleeves or (is_dress and ga.landmarks.has_sleeves),
+                                  is_dress=is_dress)
         warped = warp_garment(ga, placement, (w, h))
         t["warp"] = (time.perf_counter() - t0) * 1e3
         t1 = time.perf_counter()
