@@ -64,7 +64,7 @@ def test_user_mistakes_give_one_line_and_exit_2(tmp_path, kind):
         data = Path(person).read_bytes()
         person = tmp_path / "cut.jpg"
         person.write_bytes(data[: len(data) // 2])
-        phrase = "truncated"
+        phrase = "incomplete"
     elif kind == "cat":
         person = tmp_path / "cat.png"
         Image.fromarray(skdata.chelsea()).save(person)

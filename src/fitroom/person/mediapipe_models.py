@@ -8,7 +8,9 @@ detection (full range) and face mesh.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -39,16 +41,44 @@ class RawFace:
     score: float
 
 
+@contextlib.contextmanager
+def _native_stderr_silenced():
+    """Silence what TFLite and absl print straight to file descriptor 2 while a graph starts
+    ("Created TensorFlow Lite XNNPACK delegate", feedback-manager warnings): a user of the
+    CLI must see one line for an error, not a screen of native logs."""
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(fd)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+        yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+        os.close(devnull)
+
+
 class _Guarded:
     def __init__(self, factory):
         self._factory = factory
         self._model = None
+        self._warm = False
         self._lock = threading.Lock()
 
     def process(self, image: np.ndarray):
         with self._lock:
-            if self._model is None:
-                self._model = self._factory()
+            if not self._warm:  # graph creation and the first run log natively
+                with _native_stderr_silenced():
+                    if self._model is None:
+                        self._model = self._factory()
+                    out = self._model.process(image)
+                self._warm = True
+                return out
             return self._model.process(image)
 
 
