@@ -96,8 +96,8 @@ def evaluate(
 
     report = run_eval(data, out, analysis=analysis, limit=limit)
     for name, s in report["subsets"].items():
-        parts = [f"{name}: n={s['n']}"]
-        for k in ("ssim", "psnr", "garment_mask_iou", "parse_iou_upper_clothes", "parse_iou_face"):
+        parts = [f"{name}: n={s['n']} failed={s['failed']}"]
+        for k in ("ssim", "psnr", "baseline_agnostic_ssim", "garment_mask_iou", "parse_iou_upper_clothes", "parse_iou_face"):
             if s.get(k) is not None:
                 parts.append(f"{k}={s[k]:.3f}")
         typer.echo(" ".join(parts))

@@ -4,7 +4,8 @@ Protocol (leak-free, as VITON-HD's): for a *paired* sample the person already we
 garment, so the try-on runs with :attr:`Protocol.PAIRED`: the cloth-agnostic region is
 computed from the pose and the parse (the dataset's own with ``analysis="given"``, fitroom's
 with ``"own"``) and nothing inside it is used; the result is compared with the photo.
-Unpaired samples get an everyday try-on image but no full-reference metric.
+Unpaired samples get an everyday try-on image but no full-reference metric. As a baseline,
+paired samples also score the cloth-agnostic input itself (the removed region painted grey).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limi
     """Run the evaluation; writes ``out/metrics.json`` and ``out/images/<person stem>.png``."""
     from fitroom.garment import garment_mask
     from fitroom.imaging import save_image
+    from fitroom.person.agnostic import agnostic_image
     from fitroom.person.analyze import analyze_person
     from fitroom.pipelines import Protocol, TryOnPipeline
 
@@ -92,6 +94,10 @@ def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limi
             if s.paired:
                 row["ssim"] = ssim(result.image, person)
                 row["psnr"] = psnr(result.image, person)
+                # baseline: the cloth-agnostic input itself (region painted grey)
+                grey = agnostic_image(person, result.removed_region)
+                row["baseline_agnostic_ssim"] = ssim(grey, person)
+                row["baseline_agnostic_psnr"] = psnr(grey, person)
             row["status"] = "ok"
         except FitroomError as e:
             row["status"] = "failed"
@@ -112,7 +118,7 @@ def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limi
     for name, rs in groups.items():
         summary = {"n": len(rs), "failed": sum(r["status"] != "ok" for r in rs),
                    "n_paired": sum(r["paired"] for r in rs)}
-        for key in ["ssim", "psnr", "garment_mask_iou"] + [f"parse_iou_{k}" for k in PARSE_CLASSES]:
+        for key in ["ssim", "psnr", "baseline_agnostic_ssim", "baseline_agnostic_psnr", "garment_mask_iou"] + [f"parse_iou_{k}" for k in PARSE_CLASSES]:
             summary[key] = _mean(r.get(key) for r in rs)
         summary["failures_by_cause"] = dict(Counter(r["cause"] for r in rs if r["status"] != "ok"))
         subsets[name] = summary
