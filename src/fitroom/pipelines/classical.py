@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from fitroom.geometry import remap, tps_dense_map, tps_fit
-from fitroom.imaging.fill import pushpull_fill
+from fitroom.imaging.fill import pushpull_field, pushpull_fill
 from fitroom.labels import ARMS, HEAD, Cihp
 from fitroom.person.body import arm_segments, draw_capsules, draw_polygon, leg_segments
 
@@ -122,8 +122,16 @@ def _feather(mask: np.ndarray, radius: float) -> np.ndarray:
 
 
 def _over(dst: np.ndarray, src: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    a = alpha[..., None]
-    return dst * (1 - a) + src * a
+    """``dst`` with ``src`` composited over it by ``alpha`` (in place, on alpha's bounding box)."""
+    rows, cols = np.nonzero(alpha.any(axis=1))[0], np.nonzero(alpha.any(axis=0))[0]
+    if len(rows) == 0:
+        return dst
+    ys, xs = slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
+    a = alpha[ys, xs, None]
+    d = dst[ys, xs]
+    s = src[ys, xs] if src.shape[:2] == dst.shape[:2] else src
+    d += (s - d) * a
+    return dst
 
 
 def shading_map(image: np.ndarray, region: np.ndarray, sigma: float, strength: float = 0.6,
@@ -173,12 +181,24 @@ def shading_map(image: np.ndarray, region: np.ndarray, sigma: float, strength: f
     return np.where(region, ratio, 1.0).astype(np.float32)
 
 
-def skin_layer(shape: tuple[int, int], skin_rgb: np.ndarray, mask: np.ndarray, radius: float) -> tuple[np.ndarray, np.ndarray]:
-    """Skin of tone ``skin_rgb`` over ``mask``, a little darker near its edges (roundness)."""
-    dist = cv2.distanceTransform(mask.astype(np.uint8), cv2.DIST_L2, 3)
+def paint_skin(out: np.ndarray, skin_rgb: np.ndarray, mask: np.ndarray, radius: float,
+               limit: np.ndarray | None = None) -> np.ndarray:
+    """Composite skin of tone ``skin_rgb`` over ``mask`` into ``out`` (in place), a little
+    darker near the mask's edges (roundness), with soft edges; ``limit`` (bool) bounds the
+    alpha. Works on the mask's bounding box only."""
+    box = _bbox(mask, pad=int(max(2, radius * 0.3)))
+    if box is None:
+        return out
+    x0, y0, x1, y1 = box
+    m = mask[y0:y1, x0:x1]
+    dist = cv2.distanceTransform(m.astype(np.uint8), cv2.DIST_L2, 3)
     shade = 0.82 + 0.18 * np.clip(dist / max(radius, 1.0), 0, 1)
     rgb = skin_rgb[None, None, :].astype(np.float32) * shade[..., None]
-    return rgb, _feather(mask, max(0.8, radius * 0.08))
+    a = _feather(m, max(0.8, radius * 0.08))
+    if limit is not None:
+        a = a * limit[y0:y1, x0:x1]
+    _over(out[y0:y1, x0:x1], rgb, a)
+    return out
 
 
 def _bbox(mask: np.ndarray, pad: int) -> tuple[int, int, int, int] | None:
@@ -222,7 +242,7 @@ def composite(person, warped: WarpedGarment, removed: np.ndarray, *, keep_photo_
     chin_y = (float(fy.max()) if len(fy) else person.frame.neck[1] - 0.3 * person.frame.shoulder_width) - y0
     # background behind the removed region, from background pixels only (of the whole photo:
     # the crop may hold little background)
-    filled = pushpull_fill(img, (person.parse == Cihp.BACKGROUND) & ~removed)[ys, xs]
+    filled = pushpull_field(img, (person.parse == Cihp.BACKGROUND) & ~removed, box=box, max_side=256)
     out_c, changed_c = _composite_crop(
         img[ys, xs], person.parse[ys, xs], person.frame.shifted(x0, y0), person.skin_rgb, chin_y, crop_w,
         removed[ys, xs], None if shading is None else shading[ys, xs], filled, keep_photo_arms=keep_photo_arms,
@@ -248,16 +268,13 @@ def _composite_crop(img, parse, f, skin, chin_y, warped: WarpedGarment, removed,
     body = (draw_polygon((h, w), f.torso_polygon(widen=0.95)) | draw_polygon((h, w), neck_poly)) & removed
     head = np.isin(parse, HEAD) & ~removed
     body &= ~head
-    skin_rgb, skin_a = skin_layer((h, w), skin, body, 0.25 * sw)
-    out = _over(base, skin_rgb, skin_a * removed)
+    out = paint_skin(base, skin, body, 0.25 * sw, limit=removed)
     # legs under a removed dress or skirt (a shorter new garment shows them)
     legs = np.zeros((h, w), bool)
     for side in ("left", "right"):
         legs |= draw_capsules((h, w), leg_segments(f, side), 0.16 * sw)
     legs &= removed & ~body
-    if legs.any():
-        l_rgb, l_a = skin_layer((h, w), skin, legs, 0.14 * sw)
-        out = _over(out, l_rgb, l_a * removed)
+    paint_skin(out, skin, legs, 0.14 * sw, limit=removed)
 
     # 3. garment torso part
     g_rgb = warped.rgb if shading is None else warped.rgb * shading[..., None]
@@ -270,8 +287,7 @@ def _composite_crop(img, parse, f, skin, chin_y, warped: WarpedGarment, removed,
         segs = arm_segments(f, side, hand=0.3)
         arm_drawn |= draw_capsules((h, w), segs[:1], 0.12 * sw) | draw_capsules((h, w), segs[1:], 0.095 * sw)
     arm_drawn &= removed  # only where no arm pixel may be used, or where old sleeves hid it
-    a_rgb, a_a = skin_layer((h, w), skin, arm_drawn, 0.1 * sw)
-    out = _over(out, a_rgb, a_a)
+    paint_skin(out, skin, arm_drawn, 0.1 * sw)
     if keep_photo_arms:
         photo_arms = np.isin(parse, ARMS) & ~removed
         out = _over(out, img.astype(np.float32), _feather(photo_arms, soft * 0.7) * photo_arms)
