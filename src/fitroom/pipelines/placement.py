@@ -214,7 +214,10 @@ def _place_sleeve(P: dict, side: str, frame: BodyFrame, scale: float, shoulder_d
     length_g = float(np.linalg.norm(cuff_g - root_g)) or 1.0
     cuff_half_g = float(np.linalg.norm(c_top - c_bot)) / 2
     length_b = length_g * scale
-    cuff_half_b = max(cuff_half_g * scale, 0.09 * frame.shoulder_width)
+    # a sleeve is never narrower than the arm inside it (the arm is drawn 0.12 shoulder widths wide)
+    min_half = 0.13 * frame.shoulder_width
+    cuff_half_b = max(cuff_half_g * scale, min_half)
+    root_half_b = max(float(np.linalg.norm(shoulder_dst - armpit_dst)) / 2, min_half)
     elbow, wrist = (frame.elbow_l, frame.wrist_l) if side == "left" else (frame.elbow_r, frame.wrist_r)
     root_b = (shoulder_dst + armpit_dst) / 2
     arm = [root_b, elbow, wrist]
@@ -232,7 +235,7 @@ def _place_sleeve(P: dict, side: str, frame: BodyFrame, scale: float, shoulder_d
     for u in (0.0, 0.15, 0.3, 0.5, 0.75, 1.0):
         c_b, d_b = _polyline_point(arm, length_b * u)
         n_b = np.array([-d_b[1], d_b[0]]) * top_sign
-        half = cuff_half_b
+        half = root_half_b + (cuff_half_b - root_half_b) * u
         k = _smoothstep(u / blend)
         top_b = (1 - k) * shoulder_dst + k * (c_b + n_b * half)
         bot_b = (1 - k) * armpit_dst + k * (c_b - n_b * half)
