@@ -101,3 +101,27 @@ def test_real_tops_split_into_torso_and_sleeves(real_items, real_masks):
             assert 0.005 < left.sum() / a.mask.sum() < 0.35, name
             assert 0.005 < right.sum() / a.mask.sum() < 0.35, name
             assert a.torso_mask.sum() > 0.5 * a.mask.sum(), name
+
+
+def test_an_outline_that_is_not_one_upright_garment_is_rejected_clearly():
+    from fitroom.data.render_garment import render_garment
+    from fitroom.garment.analyze import _check_layout
+
+    g = render_garment(GarmentCategory.SHORT_SLEEVE_TOP, seed=1, size=(400, 500))
+    _check_layout(g.mask, g.landmarks)  # a real tee passes
+    bad = g.landmarks.__class__(**{**g.landmarks.as_dict(), "armpit_left": g.landmarks.armpit_right,
+                                   "has_sleeves": True})
+    with pytest.raises(UnsupportedGarmentError, match="single upright top or dress"):
+        _check_layout(g.mask, bad)
+    upside_down = g.landmarks.flipped(400).scaled(1.0, -1.0).translated(0, 500)
+    with pytest.raises(UnsupportedGarmentError, match="single upright top or dress"):
+        _check_layout(g.mask, upside_down)
+
+
+@pytest.mark.realdata
+def test_a_photo_of_two_tops_is_rejected_clearly(realdata):
+    """viton256 000001_1 shows a white and a black top overlapping ("pack of two")."""
+    from fitroom.imaging import load_image
+
+    with pytest.raises(UnsupportedGarmentError, match="single upright top or dress"):
+        analyze_garment(load_image(realdata / "viton256_paired" / "cloth" / "000001_1.jpg"))

@@ -84,3 +84,13 @@ def test_narrow_garment_is_widened_to_the_body():
     p = place_garment(lm, f, (400, 420), has_sleeves=True).torso
     hl, hr = p.dst[p.names.index("hem_left")], p.dst[p.names.index("hem_right")]
     assert hl[0] - hr[0] >= np.linalg.norm(f.hip_l - f.hip_r)
+
+
+def test_implausible_landmarks_cannot_make_a_gigantic_garment():
+    lm = _tee()
+    lm.armpit_left, lm.armpit_right = (202, 150), (198, 150)  # a chest 4 px wide
+    f = _frame()
+    gp = place_garment(lm, f, (400, 420), has_sleeves=True)
+    t = gp.torso
+    hem_y = t.dst[t.names.index("hem_left"), 1]
+    assert (hem_y - f.neck[1]) / f.torso_length <= 2.3

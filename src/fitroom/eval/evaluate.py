@@ -48,13 +48,16 @@ def _mean(values) -> float | None:
     return float(np.mean(v)) if v else None
 
 
-def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limit: int | None = None) -> dict:
-    """Run the evaluation; writes ``out/metrics.json`` and ``out/images/<person stem>.png``."""
+def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limit: int | None = None,
+             debug: bool = False) -> dict:
+    """Run the evaluation; writes ``out/metrics.json`` and ``out/images/<person stem>.png``
+    (and with ``debug``, one image per stage in ``out/debug/<person stem>/``)."""
     from fitroom.garment import garment_mask
     from fitroom.imaging import save_image
     from fitroom.person.agnostic import agnostic_image
     from fitroom.person.analyze import analyze_person
     from fitroom.pipelines import Protocol, TryOnPipeline
+    from fitroom.pipelines.debug import save_debug
 
     if analysis not in ("given", "own"):
         raise FitroomError(f"--analysis must be 'given' or 'own', not {analysis!r}")
@@ -90,6 +93,8 @@ def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limi
             protocol = Protocol.PAIRED if s.paired else Protocol.PHOTO
             result = pipe(pa, garment, protocol=protocol)
             save_image(out / "images" / f"{s.person_id}.png", result.image)
+            if debug:
+                save_debug(result, out / "debug" / s.person_id)
             row["category"] = str(result.garment.category)
             if s.paired:
                 row["ssim"] = ssim(result.image, person)

@@ -128,6 +128,28 @@ def split_sleeves(mask: np.ndarray, landmarks: GarmentLandmarks) -> tuple[np.nda
     return torso, (left, right)
 
 
+def _check_layout(mask: np.ndarray, lm: GarmentLandmarks) -> None:
+    """Reject outlines that are not one upright top or dress (two garments in one photo, a
+    folded or hanging garment): their landmarks would dress the person in nonsense."""
+    xs = np.nonzero(mask.any(axis=0))[0]
+    width = float(xs[-1] - xs[0] + 1) if len(xs) else 1.0
+    chest = lm.armpit_left[0] - lm.armpit_right[0]
+    problems = []
+    if chest < 0.25 * width:
+        problems.append("no chest width between the armpits")
+    if lm.shoulder_left[0] <= lm.shoulder_right[0]:
+        problems.append("shoulders in the wrong order")
+    if min(lm.hem_left[1], lm.hem_right[1]) <= max(lm.armpit_left[1], lm.armpit_right[1]):
+        problems.append("hem above the armpits")
+    if max(lm.shoulder_left[1], lm.shoulder_right[1]) >= min(lm.hem_left[1], lm.hem_right[1]):
+        problems.append("shoulders below the hem")
+    if problems:
+        raise UnsupportedGarmentError(
+            "Could not make out a single upright top or dress in this photo (" + "; ".join(problems)
+            + "); use a product photo of one garment, laid flat or on a mannequin, front view."
+        )
+
+
 def analyze_garment(image: np.ndarray, mask: np.ndarray | None = None) -> GarmentAnalysis:
     """Mask, landmarks, category and torso/sleeve split of a garment's product photo.
 
@@ -165,6 +187,7 @@ def analyze_garment(image: np.ndarray, mask: np.ndarray | None = None) -> Garmen
         raise UnsupportedGarmentError(
             f"This garment looks like {what}; only tops and dresses can be tried on for now."
         )
+    _check_layout(m, landmarks)
     torso, sleeves = split_sleeves(m, landmarks)
     return GarmentAnalysis(image=np.ascontiguousarray(img), mask=m, landmarks=landmarks,
                            category=category, torso_mask=torso, sleeve_masks=sleeves)

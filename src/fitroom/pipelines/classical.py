@@ -285,7 +285,7 @@ def _composite_crop(img, parse, f, skin, chin_y, warped: WarpedGarment, removed,
     arm_drawn = np.zeros((h, w), bool)
     for side in ("left", "right"):
         segs = arm_segments(f, side, hand=0.3)
-        arm_drawn |= draw_capsules((h, w), segs[:1], 0.12 * sw) | draw_capsules((h, w), segs[1:], 0.095 * sw)
+        arm_drawn |= draw_capsules((h, w), segs[:1], 0.105 * sw) | draw_capsules((h, w), segs[1:], 0.085 * sw)
     arm_drawn &= removed  # only where no arm pixel may be used, or where old sleeves hid it
     paint_skin(out, skin, arm_drawn, 0.1 * sw)
     if keep_photo_arms:
