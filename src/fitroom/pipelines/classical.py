@@ -165,8 +165,10 @@ def shading_map(image: np.ndarray, region: np.ndarray, sigma: float, strength: f
     main = reg & (d < max(8.0, 2.5 * float(np.median(d[reg]))))
     if main.sum() < 0.2 * reg.sum():
         main = reg
-    lum = cv2.GaussianBlur(lab[..., 0], (0, 0), max(0.5, 0.12 * sigma)) + 5.0  # folds, not weave or lace
     r = main.astype(np.float32)
+    # a light blur drops weave and lace (normalised inside the fabric: no rim from the backdrop)
+    s0 = max(0.5, 0.12 * sigma)
+    lum = cv2.GaussianBlur(lab[..., 0] * r, (0, 0), s0) / np.maximum(cv2.GaussianBlur(r, (0, 0), s0), 1e-3) + 5.0
     num = cv2.GaussianBlur(lum * r, (0, 0), sigma)
     den = cv2.GaussianBlur(r, (0, 0), sigma)
     base = num / np.maximum(den, 1e-3)

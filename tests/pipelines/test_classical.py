@@ -1,0 +1,50 @@
+import numpy as np
+
+from fitroom.pipelines.classical import paint_skin, shading_map
+
+
+def _shirt(h=200, w=160):
+    img = np.full((h, w, 3), 240, np.uint8)
+    region = np.zeros((h, w), bool)
+    region[20:180, 20:140] = True
+    img[region] = (40, 90, 160)  # a blue shirt
+    return img, region
+
+
+def test_flat_fabric_has_no_shading():
+    img, region = _shirt()
+    s = shading_map(img, region, sigma=12)
+    assert s.shape == region.shape and s.dtype == np.float32
+    np.testing.assert_allclose(s[region], 1.0, atol=0.02)
+    np.testing.assert_allclose(s[~region], 1.0)
+
+
+def test_folds_are_transferred():
+    img, region = _shirt()
+    xs = np.arange(img.shape[1])
+    fold = 1.0 + 0.25 * np.sin(xs / 6.0)  # vertical folds across the shirt
+    shaded = np.clip(img.astype(np.float32) * fold[None, :, None], 0, 255).astype(np.uint8)
+    shaded[~region] = img[~region]
+    s = shading_map(shaded, region, sigma=12)
+    row = s[100, 40:120]
+    assert row.max() - row.min() > 0.1
+    assert np.corrcoef(row, fold[40:120])[0, 1] > 0.8
+
+
+def test_a_logo_of_another_colour_is_not_copied():
+    img, region = _shirt()
+    img[80:120, 60:100] = (250, 240, 40)  # a bright yellow patch
+    s = shading_map(img, region, sigma=12)
+    assert np.abs(s[85:115, 65:95] - 1.0).max() < 0.05
+
+
+def test_paint_skin_only_inside_the_mask_and_limit():
+    out = np.zeros((50, 50, 3), np.float32)
+    mask = np.zeros((50, 50), bool)
+    mask[10:40, 10:40] = True
+    limit = np.zeros((50, 50), bool)
+    limit[:, :25] = True
+    paint_skin(out, np.array([200, 150, 120], np.float32), mask, radius=8, limit=limit)
+    assert out[25, 15].sum() > 300  # painted
+    assert out[25, 35].sum() == 0  # outside the limit
+    assert out[2, 2].sum() == 0  # far outside the mask
