@@ -108,11 +108,14 @@ def test_mask_iou_analytic():
     assert mask_iou(a.astype(np.uint8) * 255, b) == pytest.approx(3 / 7)  # non-zero counts
 
 
-def test_mask_iou_validation():
+def test_mask_iou_is_the_imaging_one_and_validates():
+    from fitroom.imaging import masks
+
+    assert mask_iou is masks.mask_iou
     with pytest.raises(ValueError, match="differ in shape"):
-        mask_iou(np.zeros((4, 4)), np.zeros((4, 5)))
-    with pytest.raises(ValueError, match=r"\(H, W\)"):
-        mask_iou(np.zeros((4, 4, 3)), np.zeros((4, 4, 3)))
+        mask_iou(np.zeros((4, 4), bool), np.zeros((4, 5), bool))
+    with pytest.raises(ValueError, match="2-D"):
+        mask_iou(np.zeros((4, 4, 3), bool), np.zeros((4, 4, 3), bool))
 
 
 # --- parse maps --------------------------------------------------------------------------

@@ -12,6 +12,8 @@ import math
 from collections.abc import Iterable
 
 import numpy as np
+
+from fitroom.imaging.masks import mask_iou  # one implementation, re-exported here
 from skimage.metrics import structural_similarity
 
 __all__ = ["confusion_matrix", "mask_iou", "parse_iou", "psnr", "ssim"]
@@ -85,19 +87,6 @@ def _check_maps(a: np.ndarray, b: np.ndarray, name: str, what: str) -> tuple[np.
     if a.shape != b.shape:
         raise ValueError(f"{name}: {what} differ in shape: {a.shape} vs {b.shape}")
     return a, b
-
-
-def mask_iou(a: np.ndarray, b: np.ndarray) -> float:
-    """Intersection over union of two ``(H, W)`` masks (non-zero = foreground), in [0, 1].
-
-    Two empty masks agree perfectly: 1.0.
-    """
-    a, b = _check_maps(a, b, "mask_iou", "masks")
-    a, b = a.astype(bool), b.astype(bool)
-    union = int(np.count_nonzero(a | b))
-    if union == 0:
-        return 1.0
-    return int(np.count_nonzero(a & b)) / union
 
 
 def _check_labels(a: np.ndarray, name: str) -> None:
