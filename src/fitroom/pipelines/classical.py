@@ -16,6 +16,7 @@ import numpy as np
 
 from fitroom.geometry import remap, tps_dense_map, tps_fit
 from fitroom.imaging.fill import pushpull_field, pushpull_fill
+from fitroom.imaging.masks import bbox
 from fitroom.labels import ARMS, HEAD, Cihp
 from fitroom.person.body import arm_segments, draw_capsules, draw_polygon, leg_segments
 
@@ -204,12 +205,12 @@ def paint_skin(out: np.ndarray, skin_rgb: np.ndarray, mask: np.ndarray, radius: 
 
 
 def _bbox(mask: np.ndarray, pad: int) -> tuple[int, int, int, int] | None:
-    rows, cols = np.nonzero(mask.any(axis=1))[0], np.nonzero(mask.any(axis=0))[0]
-    if len(rows) == 0:
+    """Bounding box (x0, y0, x1, y1) of ``mask``, grown by ``pad`` and clipped to the image."""
+    b = bbox(mask)
+    if b is None:
         return None
     h, w = mask.shape
-    return (max(0, int(cols[0]) - pad), max(0, int(rows[0]) - pad), min(w, int(cols[-1]) + 1 + pad),
-            min(h, int(rows[-1]) + 1 + pad))
+    return max(0, b[0] - pad), max(0, b[1] - pad), min(w, b[2] + pad), min(h, b[3] + pad)
 
 
 def composite(person, warped: WarpedGarment, removed: np.ndarray, *, keep_photo_arms: bool,
