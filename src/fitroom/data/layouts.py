@@ -11,13 +11,23 @@ Supported layouts
     root/pose/000001_0_keypoints.json  OpenPose COCO-18 (key ``pose_keypoints``)
     root/pairs.txt                     "person-file garment-file" per line
 
-``viton-hd`` (VITON-HD at 1024x768)::
+``viton-hd`` (VITON-HD at 1024x768; the names of its first release in brackets)::
 
     root/image/, root/cloth/                              (required)
     root/cloth-mask/
-    root/image-parse-v3/ or image-parse/
-    root/openpose_json/ or openpose-json/  <stem>_keypoints.json, BODY_25 (``pose_keypoints_2d``)
-    root/test_pairs.txt or train_pairs.txt or pairs.txt   (optional)
+    root/image-parse-v3/ (image-parse/)                   CIHP parse maps
+    root/openpose_json/ (openpose-json/)  <stem>_keypoints.json, BODY_25 (``pose_keypoints_2d``)
+    root/openpose_img/ (openpose-img/)    <stem>_rendered.png, rendered pose
+    root/agnostic-v3.2/                   cloth-agnostic person images
+    root/agnostic-mask/                   <stem>_mask.png (as redistributed by later works)
+    root/image-densepose/                 DensePose IUV renderings
+    root/test_pairs.txt or train_pairs.txt or pairs.txt, test_pairs_unpaired.txt,
+    test_pairs_paired.txt                                 (optional)
+
+``dresscode`` (DressCode, see :mod:`fitroom.data.dresscode`): ``upper_body/``,
+``lower_body/``, ``dresses/`` each with ``images/``, ``keypoints/``, ``label_maps/``,
+``dense/`` and pair lists; ``split`` is ``"train"`` or ``"test"``, ``order`` picks the paired
+or unpaired test list.
 
 Either layout may sit in split folders, ``root/train/`` and ``root/test/``, with the pair
 lists beside them (``root/train_pairs.txt``, ``root/test_pairs.txt``) as VITON-HD and
@@ -52,6 +62,7 @@ from pathlib import Path
 
 from fitroom.errors import DatasetError
 
+from .dresscode import is_dresscode, read_dresscode
 from .sample import TryOnSample
 
 __all__ = [
@@ -70,11 +81,12 @@ class Layout(StrEnum):
 
     CPVTON = "cp-vton"
     VITONHD = "viton-hd"
+    DRESSCODE = "dresscode"
     COLLECTION = "collection"
 
 
 #: pair-list file names, in the order they are looked for
-PAIR_FILES = ("pairs.txt", "test_pairs.txt", "train_pairs.txt")
+PAIR_FILES = ("pairs.txt", "test_pairs.txt", "train_pairs.txt", "test_pairs_unpaired.txt", "test_pairs_paired.txt")
 #: names of split subfolders
 SPLITS = ("train", "test")
 
@@ -85,16 +97,22 @@ _GARMENT_DIRS = ("cloth",)
 _MASK_DIRS = ("cloth-mask", "cloth_mask")
 _PARSE_DIRS = ("image-parse-v3", "image-parse", "image_parse")
 _POSE_DIRS = ("openpose_json", "openpose-json", "pose")
+_SKELETON_DIRS = ("openpose_img", "openpose-img")
+_AGNOSTIC_DIRS = ("agnostic-v3.2",)
+_AGNOSTIC_MASK_DIRS = ("agnostic-mask",)
+_DENSEPOSE_DIRS = ("image-densepose",)
 # folders that only one layout uses
 _CPVTON_ONLY = ("pose", "cloth_mask", "image_parse")
-_VITONHD_ONLY = ("openpose_json", "openpose-json", "image-parse-v3")
+_VITONHD_ONLY = ("openpose_json", "openpose-json", "image-parse-v3", "openpose_img", "openpose-img",
+                 "agnostic-v3.2", "image-densepose")
 
 _SUPPORTED = (
     "Supported layouts: cp-vton (image/, cloth/, cloth-mask/ or cloth_mask/, image-parse/ or "
     "image_parse/, pose/<stem>_keypoints.json, pairs.txt); VITON-HD (image/, cloth/, "
     "cloth-mask/, image-parse-v3/ or image-parse/, openpose_json/ or openpose-json/, optional "
     "test_pairs.txt / train_pairs.txt), either one possibly inside train/ and test/ split "
-    "folders; or a folder whose subfolders are such datasets."
+    "folders; DressCode (upper_body/, lower_body/, dresses/ with images/, keypoints/, "
+    "label_maps/ and pair lists); or a folder whose subfolders are such datasets."
 )
 
 _CPVTON_PERSON = re.compile(r"^(?P<id>.+)_0$")
@@ -189,7 +207,7 @@ def _member_dirs(root: Path) -> list[Path]:
     return [
         d
         for d in sorted(root.iterdir(), key=lambda p: p.name)
-        if d.is_dir() and not d.name.startswith(".") and (_looks_like_dataset(d) or _split_dirs(d))
+        if d.is_dir() and not d.name.startswith(".") and (_looks_like_dataset(d) or _split_dirs(d) or is_dresscode(d))
     ]
 
 
@@ -213,6 +231,8 @@ def detect_layout(root: str | os.PathLike[str]) -> str:
     flat = _flat_layout(path)
     if flat is not None:
         return flat
+    if is_dresscode(path):
+        return Layout.DRESSCODE
     splits = _split_dirs(path)
     if splits:
         return _flat_layout(path / splits[0])  # type: ignore[return-value]
@@ -262,6 +282,10 @@ class _Folders:
     mask: _DirIndex
     parse: _DirIndex
     pose: _DirIndex
+    skeleton: _DirIndex
+    agnostic: _DirIndex
+    agnostic_mask: _DirIndex
+    densepose: _DirIndex
 
     @classmethod
     def of(cls, d: Path) -> _Folders:
@@ -271,15 +295,31 @@ class _Folders:
             mask=_DirIndex(_first_dir(d, _MASK_DIRS)),
             parse=_DirIndex(_first_dir(d, _PARSE_DIRS)),
             pose=_DirIndex(_first_dir(d, _POSE_DIRS)),
+            skeleton=_DirIndex(_first_dir(d, _SKELETON_DIRS)),
+            agnostic=_DirIndex(_first_dir(d, _AGNOSTIC_DIRS)),
+            agnostic_mask=_DirIndex(_first_dir(d, _AGNOSTIC_MASK_DIRS)),
+            densepose=_DirIndex(_first_dir(d, _DENSEPOSE_DIRS)),
         )
 
 
-def _find_pairs_file(d: Path, split: str | None, outer: Path | None = None) -> Path | None:
-    """The pair list of a flat dataset ``d`` (``outer`` is the split root, if any)."""
+def _find_pairs_file(d: Path, split: str | None, outer: Path | None = None, order: str | None = None) -> Path | None:
+    """The pair list of a flat dataset ``d`` (``outer`` is the split root, if any).
+
+    With a split, ``<split>_pairs_<order>.txt`` when ``order`` is given (VITON-HD's
+    ``test_pairs.txt`` counts as the unpaired list), else ``<split>_pairs.txt``."""
     if split is not None:
-        for folder in (outer, d):
-            if folder is not None and (folder / f"{split}_pairs.txt").is_file():
-                return folder / f"{split}_pairs.txt"
+        if order is None:
+            names = [f"{split}_pairs.txt"]
+        elif order == "unpaired":
+            names = [f"{split}_pairs_unpaired.txt", f"{split}_pairs.txt"]
+        else:
+            names = [f"{split}_pairs_{order}.txt"]
+        for name in names:
+            for folder in (outer, d):
+                if folder is not None and (folder / name).is_file():
+                    return folder / name
+        if order is not None:
+            raise DatasetError(f"{d} has no {' or '.join(names)} for split={split!r}, order={order!r}")
         if (d / "pairs.txt").is_file():
             return d / "pairs.txt"
         return None
@@ -326,6 +366,10 @@ def _read_flat(d: Path, subset: str, pairs_path: Path | None) -> list[TryOnSampl
                 keypoints_path=f.pose.by_name.get(f"{pid}_keypoints.json"),
                 paired=is_paired(pid, gid),
                 subset=subset,
+                agnostic_path=f.agnostic.find(pid),
+                agnostic_mask_path=f.agnostic_mask.find(f"{pid}_mask") or f.agnostic_mask.find(pid),
+                densepose_path=f.densepose.find(pid),
+                skeleton_path=f.skeleton.find(f"{pid}_rendered") or f.skeleton.find(pid),
             )
         )
     return samples
@@ -335,6 +379,9 @@ def read_dataset(
     root: str | os.PathLike[str],
     split: str | None = None,
     pairs_file: str | os.PathLike[str] | None = None,
+    *,
+    order: str | None = None,
+    categories: Sequence[str] | None = None,
 ) -> list[TryOnSample]:
     """Read the samples of a dataset folder (see the module docstring for the layouts).
 
@@ -348,6 +395,12 @@ def read_dataset(
         also selects ``<split>_pairs.txt`` in a flat folder holding more than one list.
     pairs_file:
         An explicit pair list for a single dataset (not for a collection).
+    order:
+        ``"paired"`` or ``"unpaired"``: with ``split``, read ``<split>_pairs_<order>.txt``
+        (DressCode's test lists; for VITON-HD ``test_pairs.txt`` is the unpaired list).
+        DressCode's test split defaults to paired, as in its authors' loader.
+    categories:
+        DressCode categories to read (default all); an error for other layouts.
 
     Returns
     -------
@@ -364,9 +417,17 @@ def read_dataset(
     path = _check_root(root)
     name = path.resolve().name
     pairs_path = Path(pairs_file) if pairs_file is not None else None
+    if order not in (None, "paired", "unpaired"):
+        raise DatasetError(f"order must be 'paired' or 'unpaired', not {order!r}")
+    if _flat_layout(path) is None and is_dresscode(path):
+        return read_dresscode(path, split, pairs_path, order=order, categories=categories)
+    if order is not None and split is None and pairs_path is None:
+        raise DatasetError("order= selects a test list; give split= too (e.g. split='test')")
+    if categories is not None:
+        raise DatasetError(f"categories= applies to DressCode folders; {path} is not one")
 
     if _flat_layout(path) is not None:
-        return _read_flat(path, name, pairs_path or _find_pairs_file(path, split))
+        return _read_flat(path, name, pairs_path or _find_pairs_file(path, split, order=order))
 
     splits = _split_dirs(path)
     if splits:
@@ -380,7 +441,7 @@ def read_dataset(
             )
         d = path / split
         _flat_layout(d)  # raises for a half dataset
-        return _read_flat(d, f"{name}/{split}", pairs_path or _find_pairs_file(d, split, outer=path))
+        return _read_flat(d, f"{name}/{split}", pairs_path or _find_pairs_file(d, split, outer=path, order=order))
 
     members = _member_dirs(path)
     if members:
@@ -389,9 +450,9 @@ def read_dataset(
         samples: list[TryOnSample] = []
         for m in members:
             if _flat_layout(m) is not None:
-                samples += _read_flat(m, m.name, _find_pairs_file(m, split))
+                samples += _read_flat(m, m.name, _find_pairs_file(m, split, order=order))
             else:
-                samples += read_dataset(m, split=split)
+                samples += read_dataset(m, split=split, order=order)
         return samples
 
     raise DatasetError(f"{path} is not a try-on dataset fitroom can read. {_SUPPORTED}")

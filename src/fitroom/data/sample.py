@@ -15,17 +15,18 @@ pixel grid.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from fitroom.errors import DatasetError
-from fitroom.labels import CIHP_PALETTE, Cihp, KeypointFormat
+from fitroom.labels import CIHP_PALETTE, Cihp, KeypointFormat, convert_keypoints
 
 from .keypoints import read_openpose_json
 
-__all__ = ["TryOnSample"]
+__all__ = ["KEYPOINT_FILES", "PARSE_LABELS", "TryOnSample"]
 
 _N_CIHP = len(Cihp)
 
@@ -83,6 +84,40 @@ def _read_parse(path: Path, what: str) -> np.ndarray:
     return arr.astype(np.uint8)
 
 
+#: values of :attr:`TryOnSample.parse_labels`
+PARSE_LABELS = ("cihp", "dresscode")
+#: values of :attr:`TryOnSample.keypoints_format`
+KEYPOINT_FILES = ("openpose", "dresscode")
+
+
+def _image_size(path: Path, what: str) -> tuple[int, int]:
+    """(width, height) of an image, from its header (no decoding)."""
+    try:
+        with Image.open(path) as im:
+            return im.size
+    except FileNotFoundError:
+        raise DatasetError(f"{what} {path} does not exist") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise DatasetError(f"{what} {path} could not be decoded as an image: {exc}") from None
+
+
+@lru_cache(maxsize=2)
+def _own_analysis(person_path: Path, keypoints: tuple[tuple[float, ...], ...] | None, fmt: str | None):
+    """fitroom's own person analysis of a photo (cached: parse and keypoints come from one
+    run, so asking for both costs one analysis)."""
+    from fitroom.errors import FitroomError
+    from fitroom.person.analyze import analyze_person
+
+    image = _read_rgb(person_path, "person image")
+    given = (np.asarray(keypoints, dtype=np.float32), KeypointFormat(fmt)) if keypoints is not None else None
+    try:
+        return analyze_person(image, keypoints=given)
+    except FitroomError as exc:
+        raise DatasetError(
+            f"fitroom's own person analysis of {person_path} (needed for a missing annotation) failed: {exc}"
+        ) from None
+
+
 @dataclass(frozen=True)
 class TryOnSample:
     """A person photo and a garment photo, with optional annotations, as file paths.
@@ -106,6 +141,33 @@ class TryOnSample:
         truth of the try-on (full-reference metrics apply).
     subset:
         Name of the dataset the sample comes from, e.g. ``"viton256_paired"``.
+    agnostic_path:
+        Cloth-agnostic person image (VITON-HD ``agnostic-v3.2/``), or None.
+    agnostic_mask_path:
+        Mask of the region the agnostic image hides (``agnostic-mask/``), or None.
+    densepose_path:
+        DensePose of the person as stored: an IUV colour rendering (VITON-HD
+        ``image-densepose/``) or a one-channel part-label image (DressCode ``dense/*_5.png``).
+    skeleton_path:
+        Rendered pose image (VITON-HD ``openpose_img/`` / ``openpose-img/``, DressCode
+        ``skeletons/``), or None.
+    category:
+        DressCode category folder (``upper_body``, ``lower_body``, ``dresses``), else ``""``.
+    parse_labels:
+        Label set of the parse file: ``"cihp"`` or ``"dresscode"`` (18 labels, mapped to CIHP
+        on load by :func:`fitroom.data.dresscode.dresscode_parse_to_cihp`).
+    keypoints_format:
+        Keypoint file kind: ``"openpose"`` (COCO-18 or BODY_25 JSON) or ``"dresscode"``
+        (``{"keypoints": [[x, y, score, k], ...]}`` at 384x512, scaled to the photo on load).
+
+    Missing optional annotations
+    ----------------------------
+    ``load_garment_mask``, ``load_parse`` and ``load_keypoints`` return None for an absent
+    file by default, so that ground-truth comparisons never compare fitroom with itself.
+    With ``compute_missing=True`` they instead compute it with fitroom's own analysis:
+    :func:`fitroom.garment.garment_mask` for the mask,
+    :func:`fitroom.person.analyze.analyze_person` for the parse and the BODY_25 keypoints
+    (one cached analysis serves both). Present files are always read, never recomputed.
     """
 
     person_id: str
@@ -117,6 +179,19 @@ class TryOnSample:
     keypoints_path: Path | None = None
     paired: bool = False
     subset: str = ""
+    agnostic_path: Path | None = None
+    agnostic_mask_path: Path | None = None
+    densepose_path: Path | None = None
+    skeleton_path: Path | None = None
+    category: str = ""
+    parse_labels: str = "cihp"
+    keypoints_format: str = "openpose"
+
+    def __post_init__(self) -> None:
+        if self.parse_labels not in PARSE_LABELS:
+            raise ValueError(f"parse_labels must be one of {PARSE_LABELS}, not {self.parse_labels!r}")
+        if self.keypoints_format not in KEYPOINT_FILES:
+            raise ValueError(f"keypoints_format must be one of {KEYPOINT_FILES}, not {self.keypoints_format!r}")
 
     def load_person(self) -> np.ndarray:
         """The person photo, ``(H, W, 3)`` uint8 RGB."""
@@ -126,23 +201,90 @@ class TryOnSample:
         """The garment product photo, ``(H, W, 3)`` uint8 RGB."""
         return _read_rgb(self.garment_path, "garment image")
 
-    def load_garment_mask(self) -> np.ndarray | None:
-        """The garment mask, ``(H, W)`` bool (stored value > 127), or None if absent."""
-        if self.garment_mask_path is None:
-            return None
-        return _read_mask(self.garment_mask_path, "garment mask")
+    def load_garment_mask(self, *, compute_missing: bool = False) -> np.ndarray | None:
+        """The garment mask, ``(H, W)`` bool (stored value > 127).
 
-    def load_parse(self) -> np.ndarray | None:
-        """The person's parse map, ``(H, W)`` uint8 CIHP ids (0..19), or None if absent."""
-        if self.parse_path is None:
+        Without a mask file: None, or with ``compute_missing`` fitroom's own
+        :func:`~fitroom.garment.garment_mask` of the garment photo (raises
+        :class:`DatasetError` when it finds no garment).
+        """
+        if self.garment_mask_path is not None:
+            return _read_mask(self.garment_mask_path, "garment mask")
+        if not compute_missing:
             return None
-        return _read_parse(self.parse_path, "parse map")
+        from fitroom.errors import FitroomError
+        from fitroom.garment.mask import garment_mask
 
-    def load_keypoints(self) -> tuple[np.ndarray, KeypointFormat] | None:
-        """The person's pose as ``(keypoints (N, 3) float32, format)``, or None if absent.
+        try:
+            return garment_mask(self.load_garment())
+        except FitroomError as exc:
+            raise DatasetError(
+                f"fitroom's own garment mask of {self.garment_path} (the dataset has none) failed: {exc}"
+            ) from None
+
+    def load_parse(self, *, compute_missing: bool = False) -> np.ndarray | None:
+        """The person's parse map, ``(H, W)`` uint8 CIHP ids (0..19).
+
+        DressCode label maps are mapped to CIHP ids. Without a parse file: None, or with
+        ``compute_missing`` the parse of fitroom's own person analysis (using the sample's
+        keypoint file, if any, as the pose).
+        """
+        if self.parse_path is not None:
+            if self.parse_labels == "dresscode":
+                from .dresscode import read_dresscode_label_map
+
+                return read_dresscode_label_map(self.parse_path)
+            return _read_parse(self.parse_path, "parse map")
+        if not compute_missing:
+            return None
+        given = self.load_keypoints()
+        key = None if given is None else (tuple(map(tuple, given[0].tolist())), str(given[1]))
+        return _own_analysis(self.person_path, *(key or (None, None))).parse.copy()
+
+    def load_keypoints(self, *, compute_missing: bool = False) -> tuple[np.ndarray, KeypointFormat] | None:
+        """The person's pose as ``(keypoints (N, 3) float32, format)`` in pixels of the photo.
+
+        OpenPose files give COCO-18 or BODY_25 as stored; DressCode files give COCO-18
+        scaled from 384x512 to the photo. Without a keypoint file: None, or with
+        ``compute_missing`` the BODY_25 keypoints of fitroom's own person analysis.
 
         Raises :class:`~fitroom.errors.KeypointsError` for a malformed file.
         """
-        if self.keypoints_path is None:
+        if self.keypoints_path is not None:
+            if self.keypoints_format == "dresscode":
+                from .dresscode import read_dresscode_keypoints
+
+                return read_dresscode_keypoints(self.keypoints_path, _image_size(self.person_path, "person image"))
+            return read_openpose_json(self.keypoints_path)
+        if not compute_missing:
             return None
-        return read_openpose_json(self.keypoints_path)
+        return _own_analysis(self.person_path, None, None).keypoints.copy(), KeypointFormat.BODY25
+
+    def load_keypoints_body25(self, *, compute_missing: bool = False) -> np.ndarray | None:
+        """The pose converted to BODY_25, ``(25, 3)`` float32 (see :meth:`load_keypoints`)."""
+        kp = self.load_keypoints(compute_missing=compute_missing)
+        if kp is None:
+            return None
+        return convert_keypoints(kp[0], kp[1], KeypointFormat.BODY25)
+
+    def load_agnostic(self) -> np.ndarray | None:
+        """The cloth-agnostic person image, ``(H, W, 3)`` uint8 RGB, or None if absent."""
+        return None if self.agnostic_path is None else _read_rgb(self.agnostic_path, "agnostic image")
+
+    def load_agnostic_mask(self) -> np.ndarray | None:
+        """The agnostic mask, ``(H, W)`` bool (True where hidden), or None if absent."""
+        return None if self.agnostic_mask_path is None else _read_mask(self.agnostic_mask_path, "agnostic mask")
+
+    def load_densepose(self) -> np.ndarray | None:
+        """The DensePose image as stored: ``(H, W, 3)`` uint8 for a colour rendering,
+        ``(H, W)`` uint8 for a one-channel part-label image; None if absent."""
+        if self.densepose_path is None:
+            return None
+        im = _open_image(self.densepose_path, "densepose image")
+        if im.mode in ("L", "P", "I", "I;16"):
+            return np.asarray(im).astype(np.uint8)
+        return np.asarray(im.convert("RGB"), dtype=np.uint8).copy()
+
+    def load_skeleton(self) -> np.ndarray | None:
+        """The rendered pose image, ``(H, W, 3)`` uint8 RGB, or None if absent."""
+        return None if self.skeleton_path is None else _read_rgb(self.skeleton_path, "skeleton image")
