@@ -91,11 +91,12 @@ def evaluate(
     analysis: Annotated[str, typer.Option(help="'given': use the dataset's keypoints and parse maps for the try-on; 'own': fitroom's.")] = "given",
     limit: Annotated[Optional[int], typer.Option(help="Evaluate at most this many samples.")] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Also write one image per stage to OUT/debug/<person>/.")] = False,
+    split: Annotated[Optional[str], typer.Option(help="Split to read (train/test) when the folder has several.")] = None,
 ) -> None:
     """Measure try-on quality (SSIM, PSNR), garment masks and parse maps against ground truth."""
     from fitroom.eval.evaluate import evaluate as run_eval
 
-    report = run_eval(data, out, analysis=analysis, limit=limit, debug=debug)
+    report = run_eval(data, out, analysis=analysis, limit=limit, debug=debug, split=split)
     for name, s in report["subsets"].items():
         parts = [f"{name}: n={s['n']} failed={s['failed']}"]
         for k in ("ssim", "psnr", "baseline_agnostic_ssim", "garment_mask_iou", "parse_iou_upper_clothes", "parse_iou_face"):

@@ -48,8 +48,46 @@ def _mean(values) -> float | None:
     return float(np.mean(v)) if v else None
 
 
+def _read_meta(root: Path) -> dict[str, dict]:
+    """Per-person attributes from ``meta.jsonl`` files under ``root`` (written by
+    ``fitroom data synth``: skin tone, body shape, garment category, pose ...), keyed by
+    person file stem. Empty when there are none."""
+    meta: dict[str, dict] = {}
+    for f in sorted(root.rglob("meta.jsonl")) if root.is_dir() else []:
+        for line in f.read_text().splitlines():
+            if line.strip():
+                d = json.loads(line)
+                key = str(d.get("person_id") or d.get("id") or "")
+                if key:
+                    meta[Path(key).stem] = d
+    return meta
+
+
+def _breakdowns(rows: list[dict], meta: dict[str, dict]) -> dict:
+    """Mean SSIM/PSNR of paired rows grouped by each categorical attribute in ``meta``."""
+    out: dict[str, dict] = {}
+    paired = [r for r in rows if r.get("ssim") is not None]
+    keys = sorted({k for r in paired for k in meta.get(r["person"], {})} - {"id", "person_id", "garment_id", "split", "seed"})
+    for k in keys:
+        groups = defaultdict(list)
+        for r in paired:
+            v = meta.get(r["person"], {}).get(k)
+            if isinstance(v, (str, int, bool)):
+                groups[str(v)].append(r)
+        if 1 < len(groups) <= 24:
+            out[k] = {v: {"n": len(g), "ssim": _mean(x["ssim"] for x in g), "psnr": _mean(x["psnr"] for x in g)}
+                      for v, g in sorted(groups.items())}
+    # the garment category the analysis saw, also without meta
+    groups = defaultdict(list)
+    for r in paired:
+        groups[r.get("category", "?")].append(r)
+    out.setdefault("detected_category", {v: {"n": len(g), "ssim": _mean(x["ssim"] for x in g),
+                                             "psnr": _mean(x["psnr"] for x in g)} for v, g in sorted(groups.items())})
+    return out
+
+
 def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limit: int | None = None,
-             debug: bool = False) -> dict:
+             debug: bool = False, split: str | None = None) -> dict:
     """Run the evaluation; writes ``out/metrics.json`` and ``out/images/<person stem>.png``
     (and with ``debug``, one image per stage in ``out/debug/<person stem>/``)."""
     from fitroom.garment import garment_mask
@@ -63,7 +101,8 @@ def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limi
         raise FitroomError(f"--analysis must be 'given' or 'own', not {analysis!r}")
     out = Path(out)
     (out / "images").mkdir(parents=True, exist_ok=True)
-    samples = read_dataset(data)
+    samples = read_dataset(data, split=split)
+    meta = _read_meta(Path(data) / split if split and (Path(data) / split).is_dir() else Path(data))
     if limit is not None:
         samples = samples[:limit]
     pipe = TryOnPipeline()
@@ -126,6 +165,7 @@ def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limi
         for key in ["ssim", "psnr", "baseline_agnostic_ssim", "baseline_agnostic_psnr", "garment_mask_iou"] + [f"parse_iou_{k}" for k in PARSE_CLASSES]:
             summary[key] = _mean(r.get(key) for r in rs)
         summary["failures_by_cause"] = dict(Counter(r["cause"] for r in rs if r["status"] != "ok"))
+        summary["breakdowns"] = _breakdowns(rs, meta)
         subsets[name] = summary
     report = {"data": str(data), "analysis": analysis, "protocol": "paired samples: leak-free agnostic region; unpaired: photo",
               "subsets": subsets, "samples": rows}
