@@ -112,3 +112,30 @@ def test_evaluate_on_real_data(realdata, tmp_path):
 def test_evaluate_on_a_missing_folder_is_a_clear_error(tmp_path):
     p = run("evaluate", "--data", tmp_path / "nothing", "--out", tmp_path / "r", check_ok=False)
     assert_one_line_error(p, "")
+
+
+def test_data_synth_stats_preview_and_evaluate(tmp_path):
+    d = tmp_path / "syn"
+    p = run("data", "synth", "--out", d, "--count", "12", "--seed", "3", "--workers", "2")
+    assert "12 samples" in p.stdout
+    assert (d / "train_pairs.txt").exists() and (d / "test" / "image").is_dir()
+    st = json.loads(run("data", "stats", d, "--json").stdout)
+    assert st["count"] == 12 and "skin_tone" in st["distributions"]
+    run("data", "preview", d, "-o", tmp_path / "sheet.png", "--rows", "1")
+    assert load_image(tmp_path / "sheet.png").shape[0] > 100
+    run("evaluate", "--data", d, "--split", "test", "--out", tmp_path / "ev")
+    m = json.loads((tmp_path / "ev" / "metrics.json").read_text())
+    s = m["subsets"]["all"]
+    assert s["n_paired"] >= 1 and s["ssim"] is not None
+    assert "skin_tone" in s["breakdowns"] or s["n_paired"] == 1  # one sample has no spread
+
+
+@pytest.mark.parametrize("args,phrase", [(["--size", "256by192"], "--size"), (["--count", "0"], "at least 1")])
+def test_data_synth_bad_arguments_are_one_line_errors(tmp_path, args, phrase):
+    p = run("data", "synth", "--out", tmp_path / "x", *args, check_ok=False)
+    assert_one_line_error(p, phrase)
+
+
+def test_data_stats_of_a_folder_that_is_not_synthetic(tmp_path):
+    p = run("data", "stats", tmp_path, check_ok=False)
+    assert_one_line_error(p, "meta.jsonl")

@@ -67,7 +67,7 @@ def _breakdowns(rows: list[dict], meta: dict[str, dict]) -> dict:
     """Mean SSIM/PSNR of paired rows grouped by each categorical attribute in ``meta``."""
     out: dict[str, dict] = {}
     paired = [r for r in rows if r.get("ssim") is not None]
-    keys = sorted({k for r in paired for k in meta.get(r["person"], {})} - {"id", "person_id", "garment_id", "split", "seed"})
+    keys = sorted({k for r in paired for k in meta.get(r["person"], {})} - {"id", "index", "person_id", "garment_id", "split", "seed"})
     for k in keys:
         groups = defaultdict(list)
         for r in paired:
@@ -102,7 +102,7 @@ def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limi
     out = Path(out)
     (out / "images").mkdir(parents=True, exist_ok=True)
     samples = read_dataset(data, split=split)
-    meta = _read_meta(Path(data) / split if split and (Path(data) / split).is_dir() else Path(data))
+    meta = _read_meta(Path(data))
     if limit is not None:
         samples = samples[:limit]
     pipe = TryOnPipeline()
@@ -120,15 +120,21 @@ def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limi
             if gt_mask is not None:
                 row["garment_mask_iou"] = mask_iou(garment_mask(garment), gt_mask)
             # (c) fitroom's own parse (own pose) vs the annotation
-            own = analyze_person(person)
-            if gt_parse is not None:
+            own = None
+            try:
+                own = analyze_person(person)
+            except FitroomError as e:  # scored on its own; the try-on may still use given annotations
+                row["own_analysis_error"] = f"{type(e).__name__}: {e}"
+            if gt_parse is not None and own is not None:
                 for name, labels in PARSE_CLASSES.items():
                     row[f"parse_iou_{name}"] = _iou_or_none(own.parse, gt_parse, labels)
             # (a) try-on
             if analysis == "given" and kp is not None and gt_parse is not None:
                 pa = pipe.analyze_person(person, keypoints=kp, parse=gt_parse)
-            else:
+            elif own is not None:
                 pa = own
+            else:
+                raise FitroomError(row["own_analysis_error"])
             protocol = Protocol.PAIRED if s.paired else Protocol.PHOTO
             result = pipe(pa, garment, protocol=protocol)
             save_image(out / "images" / f"{s.person_id}.png", result.image)
@@ -165,6 +171,8 @@ def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limi
         for key in ["ssim", "psnr", "baseline_agnostic_ssim", "baseline_agnostic_psnr", "garment_mask_iou"] + [f"parse_iou_{k}" for k in PARSE_CLASSES]:
             summary[key] = _mean(r.get(key) for r in rs)
         summary["failures_by_cause"] = dict(Counter(r["cause"] for r in rs if r["status"] != "ok"))
+        summary["own_analysis_failures"] = dict(Counter(r["own_analysis_error"].split(":")[0] for r in rs
+                                                        if r.get("own_analysis_error")))
         summary["breakdowns"] = _breakdowns(rs, meta)
         subsets[name] = summary
     report = {"data": str(data), "analysis": analysis, "protocol": "paired samples: leak-free agnostic region; unpaired: photo",
