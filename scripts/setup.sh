@@ -13,4 +13,4 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip
 # torch is pinned to 2.13.0 (a CPU wheel); install it first so nothing pulls a CUDA build
 .venv/bin/python -m pip install -q "torch==2.13.0"
-.venv/bin/python -m pip install -q -e ".[test]"
+.venv/bin/python -m pip install -q -e ".[test,train]"

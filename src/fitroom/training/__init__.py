@@ -1,0 +1,5 @@
+"""Training: experiment configs, losses, and one Trainer (checkpoints, exact resume, logging, DDP).
+
+Import from the submodules: ``fitroom.training.config``, ``fitroom.training.losses``,
+``fitroom.training.trainer``. Task modules (one per trained model) live beside them.
+"""
