@@ -36,6 +36,8 @@ def tryon(
     keypoints: Annotated[Optional[Path], typer.Option("--keypoints", help="OpenPose JSON to use instead of estimating the pose.")] = None,
     debug_dir: Annotated[Optional[Path], typer.Option("--debug-dir", help="Write one image per stage here.")] = None,
     protocol: Annotated[str, typer.Option(help="photo (everyday) or paired (leak-free evaluation).")] = "photo",
+    engine: Annotated[str, typer.Option(help="classical, or learned (trained networks).")] = "classical",
+    weights: Annotated[Optional[Path], typer.Option(help="Learned engine: folder with warp/ and tryon/ from 'fitroom train'.")] = None,
     max_megabytes: Annotated[float, typer.Option(help="Largest accepted file.")] = 20.0,
     max_megapixels: Annotated[float, typer.Option(help="Largest accepted image.")] = 40.0,
 ) -> None:
@@ -48,7 +50,7 @@ def tryon(
     limits = _limits(max_megabytes, max_megapixels)
     person_img = load_image(person, limits)
     garment_img = load_image(garment, limits)
-    pipe = TryOnPipeline()
+    pipe = TryOnPipeline(engine, weights=weights)
     kp = read_openpose_json(keypoints) if keypoints is not None else None
     pa = pipe.analyze_person(person_img, keypoints=kp)
     result = pipe(pa, garment_img, protocol=protocol)

@@ -76,8 +76,12 @@ def debug_images(result) -> dict[str, np.ndarray]:
     pa, ga = result.person, result.garment
     g_vis = draw_mask_outline(ga.image, ga.mask)
     g_vis = draw_points(g_vis, ga.landmarks.as_array(), (220, 0, 0), tuple(ga.landmarks.names()))
-    warped = np.clip(result.warped.rgb * result.warped.alpha[..., None] + 255 * (1 - result.warped.alpha[..., None]), 0, 255).astype(np.uint8)
-    warped = draw_points(warped, result.placement.dst, (0, 0, 220))
+    if result.warped is not None:  # classical engine: the garment in photo pixels, with its targets
+        a = result.warped.alpha[..., None]
+        warped = np.clip(result.warped.rgb * a + 255 * (1 - a), 0, 255).astype(np.uint8)
+        warped = draw_points(warped, result.placement.dst, (0, 0, 220))
+    else:  # learned engine: the network-resolution warp
+        warped = result.learned.warped_garment
     removed = pa.image.copy()
     removed[result.removed_region] = 128
     return {

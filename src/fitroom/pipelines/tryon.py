@@ -8,15 +8,24 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import cv2
 import numpy as np
 
+from fitroom.errors import FitroomError
 from fitroom.garment import GarmentAnalysis, analyze_garment
 from fitroom.labels import ARMS, UPPER_BODY_GARMENT, Cihp, GarmentCategory, KeypointFormat
 from fitroom.person.agnostic import agnostic_mask
 from fitroom.person.analyze import PersonAnalysis, analyze_person
 from fitroom.pipelines.classical import WarpedGarment, composite, shading_map, warp_garment
 from fitroom.pipelines.placement import GarmentPlacement, place_garment
+
+if TYPE_CHECKING:  # the learned engine imports torch; load it only when used
+    from fitroom.pipelines.learned import LearnedOutput
+
+DEFAULT_WEIGHTS = Path(__file__).resolve().parents[1] / "weights" / "learned"
 
 
 class Protocol(StrEnum):
@@ -43,12 +52,14 @@ class TryOnResult:
     image: np.ndarray  # (H, W, 3) uint8
     person: PersonAnalysis
     garment: GarmentAnalysis
-    placement: GarmentPlacement
-    warped: WarpedGarment
+    placement: GarmentPlacement | None  # classical engine
+    warped: WarpedGarment | None  # classical engine
     removed_region: np.ndarray  # bool: pixels of the photo that were not used
     changed_region: np.ndarray  # bool: pixels that differ from the photo
     protocol: Protocol
     timings_ms: dict[str, float] = field(default_factory=dict)
+    engine: str = "classical"
+    learned: LearnedOutput | None = None  # learned engine
 
 
 def _digest(*arrays: np.ndarray | None) -> str:
@@ -88,10 +99,20 @@ class TryOnPipeline:
         save_image("me_in_tee.png", result.image)
     """
 
-    def __init__(self, engine: str = "classical", cache_size: int = 32):
-        if engine != "classical":
-            raise ValueError(f"unknown engine {engine!r}; available: classical")
+    def __init__(self, engine: str = "classical", cache_size: int = 32, *, weights: str | Path | None = None,
+                 device: str = "cpu"):
+        """``engine``: ``"classical"`` or ``"learned"``; the learned engine loads ``weights``
+        (a folder with ``warp/`` and ``tryon/``, as written by ``fitroom train``; default
+        the weights shipped in ``fitroom/weights/learned``)."""
+        if engine not in ("classical", "learned"):
+            raise FitroomError(f"unknown engine {engine!r}; available: classical, learned")
         self.engine = engine
+        self._learned = None
+        if engine == "learned":
+            from fitroom.pipelines.learned import LearnedEngine
+
+            root = Path(weights) if weights is not None else DEFAULT_WEIGHTS
+            self._learned = LearnedEngine(root / "warp", root / "tryon", device=device)
         self._people = _Lru(cache_size)
         self._garments = _Lru(cache_size)
 
@@ -131,6 +152,12 @@ class TryOnPipeline:
         t0 = time.perf_counter()
         h, w = pa.image.shape[:2]
         is_dress = ga.category == GarmentCategory.DRESS
+        if self._learned is not None:
+            out = self._learned(pa, ga, dress=is_dress)
+            t["networks_and_composite"] = (time.perf_counter() - t0) * 1e3
+            return TryOnResult(image=out.image, person=pa, garment=ga, placement=None, warped=None,
+                               removed_region=out.changed, changed_region=out.changed, protocol=protocol,
+                               timings_ms=t, engine="learned", learned=out)
         placement = place_garment(ga.landmarks, pa.frame, (ga.image.shape[1], ga.image.shape[0]),
                                   has_sleeves=ga.category.has_sleeves or (is_dress and ga.landmarks.has_sleeves),
                                   is_dress=is_dress)

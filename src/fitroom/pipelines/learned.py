@@ -1,0 +1,146 @@
+"""The learned engine: warp-flow + tryon-unet at low resolution, composited at full resolution.
+
+The networks see a crop around the person, resized to their training resolution (3:4,
+e.g. 256x192), with the same person representation they were trained on
+(:func:`fitroom.models.person_repr.person_representation`). Their outputs go back to the
+photo's own resolution: the *flow* is upsampled and applied to the full-resolution product
+photo (so garment pixels are real, not re-synthesised), the *composition mask* and the
+*rendered* person (skin, occlusions, boundaries) are upsampled, and the three are blended
+inside the region that may change; every other pixel is the photo's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from fitroom.errors import FitroomError
+from fitroom.labels import Cihp
+from fitroom.models import load
+from fitroom.models.person_repr import DRESS_CHANGING, UPPER_CHANGING, person_representation
+from fitroom.models.warp_flow import warp
+
+
+class NoWeightsError(FitroomError):
+    code = "no_weights"
+
+
+@dataclass(frozen=True)
+class LearnedOutput:
+    image: np.ndarray  # (H, W, 3) uint8, the photo's resolution
+    changed: np.ndarray  # (H, W) bool
+    crop: tuple[int, int, int, int]  # x0, y0, x1, y1 of the network crop in the photo
+    warped_garment: np.ndarray  # (h, w, 3) uint8 at network resolution
+    composition_mask: np.ndarray  # (h, w) float32 at network resolution
+
+
+def _crop_box(mask: np.ndarray, aspect_hw: float, margin: float = 0.08) -> tuple[int, int, int, int]:
+    """A box of aspect H/W = ``aspect_hw`` around ``mask`` with a margin (may leave the photo)."""
+    ys, xs = np.nonzero(mask)
+    h, w = mask.shape
+    if len(xs) == 0:
+        x0, y0, x1, y1 = 0, 0, w, h
+    else:
+        x0, x1, y0, y1 = xs.min(), xs.max() + 1, ys.min(), ys.max() + 1
+    bh, bw = (y1 - y0) * (1 + 2 * margin), (x1 - x0) * (1 + 2 * margin)
+    if bh / max(bw, 1) > aspect_hw:
+        bw = bh / aspect_hw
+    else:
+        bh = bw * aspect_hw
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    return int(round(cx - bw / 2)), int(round(cy - bh / 2)), int(round(cx + bw / 2)), int(round(cy + bh / 2))
+
+
+def _take(img: np.ndarray, box: tuple[int, int, int, int], fill) -> np.ndarray:
+    """The box of ``img``, padded with ``fill`` where it leaves the image."""
+    x0, y0, x1, y1 = box
+    h, w = img.shape[:2]
+    out = np.full((y1 - y0, x1 - x0) + img.shape[2:], fill, img.dtype)
+    sx0, sy0, sx1, sy1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+    if sx0 < sx1 and sy0 < sy1:
+        out[sy0 - y0 : sy1 - y0, sx0 - x0 : sx1 - x0] = img[sy0:sy1, sx0:sx1]
+    return out
+
+
+def _to_t(img: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(img).permute(2, 0, 1)[None].float().div(127.5).sub(1.0)
+
+
+class LearnedEngine:
+    """Load a trained warp (``warp_dir``) and generator (``tryon_dir``), both written by
+    ``fitroom train`` (``save_pretrained`` folders)."""
+
+    def __init__(self, warp_dir: str | Path, tryon_dir: str | Path, device: str = "cpu"):
+        for d in (warp_dir, tryon_dir):
+            if not (Path(d) / "config.json").is_file():
+                raise NoWeightsError(f"no trained model in {d} (expected config.json and model.safetensors; "
+                                     "train one with 'fitroom train warp|tryon')")
+        self.device = torch.device(device)
+        self.warp = load(warp_dir, device=device).eval()
+        self.gen = load(tryon_dir, device=device).eval()
+        self.size = tuple(self.gen.input_size)  # (H, W)
+
+    @torch.no_grad()
+    def __call__(self, pa, ga, *, dress: bool = False) -> LearnedOutput:
+        h_net, w_net = self.size
+        img = pa.image
+        H, W = img.shape[:2]
+        box = _crop_box(pa.person_mask, h_net / w_net)
+        x0, y0, x1, y1 = box
+        sx, sy = w_net / (x1 - x0), h_net / (y1 - y0)
+        person_c = cv2.resize(_take(img, box, 255), (w_net, h_net), interpolation=cv2.INTER_AREA)
+        parse_c = cv2.resize(_take(pa.parse, box, 0), (w_net, h_net), interpolation=cv2.INTER_NEAREST)
+        kp = pa.keypoints.copy()
+        kp[:, 0] = (kp[:, 0] - x0 + 0.5) * sx - 0.5
+        kp[:, 1] = (kp[:, 1] - y0 + 0.5) * sy - 0.5
+        garment = cv2.resize(ga.image, (w_net, h_net), interpolation=cv2.INTER_AREA)
+        gmask = cv2.resize(ga.mask.astype(np.uint8), (w_net, h_net), interpolation=cv2.INTER_NEAREST)
+
+        dev = self.device
+        person_t = _to_t(person_c).to(dev)
+        changing = DRESS_CHANGING if dress else UPPER_CHANGING
+        rep = person_representation(torch.from_numpy(kp)[None].to(dev), torch.from_numpy(parse_c.astype(np.int64))[None].to(dev),
+                                    None, person_t, changing=changing)
+        g_t = _to_t(garment).to(dev)
+        m_t = torch.from_numpy(gmask)[None, None].float().to(dev)
+        w_out = self.warp(rep, g_t, m_t)
+        t_out = self.gen(rep, w_out.warped_garment, w_out.warped_mask)
+
+        # back to the photo: flow on the full-resolution garment, mask and rendering upsampled
+        bh, bw = y1 - y0, x1 - x0
+        flow_full = F.interpolate(w_out.flow, size=(bh, bw), mode="bilinear", align_corners=False)
+        g_full = _to_t(cv2.resize(ga.image, (bw, bh), interpolation=cv2.INTER_AREA)).to(dev)
+        gm_full = torch.from_numpy(cv2.resize(ga.mask.astype(np.uint8), (bw, bh), interpolation=cv2.INTER_NEAREST))[None, None].float().to(dev)
+        warped_full = warp(g_full, flow_full)
+        wmask_full = warp(gm_full, flow_full)
+        comp = F.interpolate(t_out.composition_mask, size=(bh, bw), mode="bilinear", align_corners=False) * wmask_full
+        rendered = F.interpolate(t_out.rendered, size=(bh, bw), mode="bilinear", align_corners=False)
+        out_c = (comp * warped_full + (1 - comp) * rendered).clamp(-1, 1)
+        out_c = ((out_c[0].permute(1, 2, 0).cpu().numpy() + 1) * 127.5 + 0.5).clip(0, 255).astype(np.uint8)
+
+        # the region that may change: where the model was told it may (changing ids, grown)
+        region_c = np.isin(_take(pa.parse, box, 0), changing).astype(np.uint8)
+        r = max(1, int(0.02 * bh))
+        region_c = cv2.dilate(region_c, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
+        region_c |= (wmask_full[0, 0].cpu().numpy() > 0.5).astype(np.uint8)
+        keep = np.isin(_take(pa.parse, box, 0), (Cihp.FACE, Cihp.HAIR))
+        region_c &= ~keep
+        alpha = cv2.GaussianBlur(region_c.astype(np.float32), (0, 0), max(0.8, 0.003 * bh)) * region_c
+
+        result = img.copy()
+        changed = np.zeros((H, W), bool)
+        sx0, sy0, sx1, sy1 = max(0, x0), max(0, y0), min(W, x1), min(H, y1)
+        win = (slice(sy0 - y0, sy1 - y0), slice(sx0 - x0, sx1 - x0))
+        a = alpha[win][..., None]
+        blended = img[sy0:sy1, sx0:sx1].astype(np.float32) * (1 - a) + out_c[win].astype(np.float32) * a
+        result[sy0:sy1, sx0:sx1] = (blended + 0.5).astype(np.uint8)
+        changed[sy0:sy1, sx0:sx1] = region_c[win].astype(bool)
+        result[~changed] = img[~changed]
+        warped_small = ((w_out.warped_garment[0].permute(1, 2, 0).cpu().numpy() + 1) * 127.5).clip(0, 255).astype(np.uint8)
+        return LearnedOutput(image=result, changed=changed, crop=box, warped_garment=warped_small,
+                             composition_mask=t_out.composition_mask[0, 0].cpu().numpy())
