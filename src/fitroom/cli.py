@@ -94,11 +94,14 @@ def evaluate(
     limit: Annotated[Optional[int], typer.Option(help="Evaluate at most this many samples.")] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Also write one image per stage to OUT/debug/<person>/.")] = False,
     split: Annotated[Optional[str], typer.Option(help="Split to read (train/test) when the folder has several.")] = None,
+    engine: Annotated[str, typer.Option(help="classical, or learned (trained networks).")] = "classical",
+    weights: Annotated[Optional[Path], typer.Option(help="Learned engine: folder with warp/ and tryon/.")] = None,
 ) -> None:
     """Measure try-on quality (SSIM, PSNR), garment masks and parse maps against ground truth."""
     from fitroom.eval.evaluate import evaluate as run_eval
 
-    report = run_eval(data, out, analysis=analysis, limit=limit, debug=debug, split=split)
+    report = run_eval(data, out, analysis=analysis, limit=limit, debug=debug, split=split, engine=engine,
+                      weights=weights)
     for name, s in report["subsets"].items():
         parts = [f"{name}: n={s['n']} failed={s['failed']}"]
         for k in ("ssim", "psnr", "baseline_agnostic_ssim", "garment_mask_iou", "parse_iou_upper_clothes", "parse_iou_face"):

@@ -87,7 +87,8 @@ def _breakdowns(rows: list[dict], meta: dict[str, dict]) -> dict:
 
 
 def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limit: int | None = None,
-             debug: bool = False, split: str | None = None) -> dict:
+             debug: bool = False, split: str | None = None, engine: str = "classical",
+             weights: str | Path | None = None) -> dict:
     """Run the evaluation; writes ``out/metrics.json`` and ``out/images/<person stem>.png``
     (and with ``debug``, one image per stage in ``out/debug/<person stem>/``)."""
     from fitroom.garment import garment_mask
@@ -105,7 +106,7 @@ def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limi
     meta = _read_meta(Path(data))
     if limit is not None:
         samples = samples[:limit]
-    pipe = TryOnPipeline()
+    pipe = TryOnPipeline(engine, weights=weights)
     rows = []
     for s in samples:
         row: dict = {"subset": s.subset, "person": s.person_id, "garment": s.garment_id, "paired": s.paired}
@@ -175,7 +176,7 @@ def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limi
                                                         if r.get("own_analysis_error")))
         summary["breakdowns"] = _breakdowns(rs, meta)
         subsets[name] = summary
-    report = {"data": str(data), "analysis": analysis, "protocol": "paired samples: leak-free agnostic region; unpaired: photo",
+    report = {"data": str(data), "analysis": analysis, "engine": engine, "weights": None if weights is None else str(weights), "protocol": "paired samples: leak-free agnostic region; unpaired: photo",
               "subsets": subsets, "samples": rows}
     (out / "metrics.json").write_text(json.dumps(report, indent=2, default=float))
     return report
