@@ -166,6 +166,48 @@ def data_stats(
     typer.echo(json.dumps(st, indent=2) if as_json else format_stats(st))
 
 
+train_app = typer.Typer(no_args_is_help=True, help="Train fitroom's learned models (warp-flow, tryon-unet).")
+app.add_typer(train_app, name="train")
+
+_TRAIN_CTX = {"help_option_names": ["-h", "--help"]}
+
+
+def _train(kind: str, config: Optional[Path], data: Optional[Path], out: Path, overrides: Optional[list[str]],
+           resume: bool, device: Optional[str], threads: Optional[int]) -> None:
+    from fitroom.training.tasks import train
+
+    result = train(kind, config, data=data, out=out, overrides=list(overrides or []), resume=resume,
+                   device=device, threads=threads, progress=sys.stderr.isatty())
+    losses = " ".join(f"{k}={v:.4g}" for k, v in result["train"].items() if k != "it_per_s")
+    if result["stopped_early"]:
+        typer.echo(f"stopped at step {result['step']}; continue with --resume (--out {out})")
+    else:
+        typer.echo(f"trained {kind} for {result['step']} steps ({losses}); model saved to {result['final']}")
+
+
+_Config = Annotated[Optional[Path], typer.Option("--config", "-c", help="YAML experiment config (configs/<task>.yaml); with --resume defaults to RUN/config.yaml.")]
+_Data = Annotated[Optional[Path], typer.Option("--data", help="Dataset folder with paired samples (sets data.root).")]
+_Out = Annotated[Path, typer.Option("--out", help="Run folder: config.yaml, scalars.jsonl, checkpoints/, samples/, final/.")]
+_Overrides = Annotated[Optional[list[str]], typer.Argument(help="Dotted config overrides, e.g. train.steps=300 optim.lr_g=1e-4.", show_default=False)]
+_Resume = Annotated[bool, typer.Option("--resume", help="Continue from RUN's latest checkpoint.")]
+_Device = Annotated[Optional[str], typer.Option("--device", help="cpu, cuda, cuda:N or auto (sets train.device).")]
+_Threads = Annotated[Optional[int], typer.Option("--threads", help="torch.set_num_threads(N).")]
+
+
+@train_app.command("warp", context_settings=_TRAIN_CTX)
+def train_warp(out: _Out, overrides: _Overrides = None, config: _Config = None, data: _Data = None,
+               resume: _Resume = False, device: _Device = None, threads: _Threads = None) -> None:
+    """Train the garment warp (warp-flow) on paired samples; saves it to RUN/final/."""
+    _train("warp", config, data, out, overrides, resume, device, threads)
+
+
+@train_app.command("tryon", context_settings=_TRAIN_CTX)
+def train_tryon(out: _Out, overrides: _Overrides = None, config: _Config = None, data: _Data = None,
+                resume: _Resume = False, device: _Device = None, threads: _Threads = None) -> None:
+    """Train the try-on generator (tryon-unet vs patchgan-ms); saves the generator to RUN/final/."""
+    _train("tryon", config, data, out, overrides, resume, device, threads)
+
+
 def main() -> None:
     try:
         app()

@@ -1,0 +1,77 @@
+"""``fitroom train warp|tryon`` as a user runs it: a subprocess, tiny config overrides."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fitroom import models as fm
+from fitroom.data.synth.writer import synthesize
+
+FITROOM = [sys.executable, "-m", "fitroom.cli"]
+CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+TINY = ["train.steps=6", "model.params.base_channels=8", "data.size=[64,48]", "train.batch_size=4",
+        "train.log_every=2", "train.sample_every=3", "train.sample_count=2", "train.val_every=0",
+        "data.val_limit=2"]
+
+
+def run(*args):
+    return subprocess.run([*FITROOM, *map(str, args)], capture_output=True, text=True, timeout=300)
+
+
+def assert_one_line_error(p, phrase):
+    assert p.returncode == 2, (p.stdout, p.stderr)
+    lines = [ln for ln in p.stderr.strip().splitlines() if ln.strip()]
+    assert len(lines) == 1, p.stderr
+    assert lines[0].startswith("error: ") and phrase in lines[0], lines[0]
+    assert "Traceback" not in p.stderr
+
+
+@pytest.fixture(scope="module")
+def synth(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("synth")
+    synthesize(root, 12, (64, 48), seed=1, workers=1)
+    return root
+
+
+def test_train_warp_then_tryon_with_it(synth, tmp_path):
+    out = tmp_path / "warp"
+    p = run("train", "warp", "--config", CONFIGS / "warp.yaml", "--data", synth, "--out", out,
+            "--threads", 1, "--device", "cpu", *TINY)
+    assert p.returncode == 0, p.stderr
+    assert "model saved to" in p.stdout
+    assert (out / "config.yaml").is_file() and (out / "scalars.jsonl").is_file()
+    resolved = (out / "config.yaml").read_text()
+    assert "steps: 6" in resolved and str(synth) in resolved
+    assert isinstance(fm.load(out / "final"), fm.WarpFlow)
+    assert list((out / "samples").glob("*.png"))
+
+    # continue the same run for 2 more steps
+    p = run("train", "warp", "--out", out, "--resume", "--threads", 1, "train.steps=8")
+    assert p.returncode == 0, p.stderr
+    assert json.loads((out / "scalars.jsonl").read_text().splitlines()[-1])["step"] == 8
+
+    gen = tmp_path / "tryon"
+    p = run("train", "tryon", "-c", CONFIGS / "tryon.yaml", "--data", synth, "--out", gen, "--threads", 1,
+            *TINY, "train.steps=3", "model.params.depth=3", f"model.params.warp_checkpoint={out / 'final'}")
+    assert p.returncode == 0, p.stderr
+    assert isinstance(fm.load(gen / "final"), fm.TryOnUNet)
+
+
+def test_train_errors_are_one_line(synth, tmp_path):
+    p = run("train", "warp", "--config", CONFIGS / "warp.yaml", "--data", synth, "--out", tmp_path / "r", "train.stepz=6")
+    assert_one_line_error(p, "train.stepz")
+    p = run("train", "tryon", "--config", CONFIGS / "tryon.yaml", "--data", synth, "--out", tmp_path / "r",
+            "model.params.base_channels=8", "model.params.bogus=1")
+    assert_one_line_error(p, "bogus")
+    p = run("train", "warp", "--config", CONFIGS / "warp.yaml", "--data", tmp_path / "nowhere", "--out", tmp_path / "r")
+    assert_one_line_error(p, "does not exist")
+    p = run("train", "warp", "--out", tmp_path / "r", "--resume")
+    assert_one_line_error(p, "no checkpoint")
+    p = run("train", "warp", "--config", CONFIGS / "warp.yaml", "--data", synth, "--out", tmp_path / "r", "--device", "cuda:7",
+            *TINY)
+    assert_one_line_error(p, "cuda")
