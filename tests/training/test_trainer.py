@@ -202,7 +202,7 @@ def test_resume_from_missing_path_is_clear(tmp_path):
         _run(_cfg(tmp_path, "train.steps=3", f"train.resume={tmp_path / 'nope.pt'}"))
 
 
-def test_ema_update_math():
+def test_ema_update_math_with_warm_up():
     lin = nn.Linear(2, 1)
     with torch.no_grad():
         lin.weight.fill_(1.0)
@@ -212,11 +212,21 @@ def test_ema_update_math():
     with torch.no_grad():
         lin.weight.fill_(2.0)
         lin.bias.fill_(-1.0)
+    # warm-up: the first update uses d = 1/10, the second 2/11, ... capped at the decay
+    assert ema.current_decay() == pytest.approx(0.1)
     ema.update(lin)
-    assert torch.allclose(ema.module.weight, torch.full((1, 2), 0.9 * 1.0 + 0.1 * 2.0))
-    assert torch.allclose(ema.module.bias, torch.tensor([-0.1]))
+    assert torch.allclose(ema.module.weight, torch.full((1, 2), 0.1 * 1.0 + 0.9 * 2.0))
+    assert ema.current_decay() == pytest.approx(2 / 11)
+    w1 = 0.1 * 1.0 + 0.9 * 2.0
     ema.update(lin)
-    assert torch.allclose(ema.module.weight, torch.full((1, 2), 0.9 * 1.1 + 0.1 * 2.0))
+    assert torch.allclose(ema.module.weight, torch.full((1, 2), (2 / 11) * w1 + (9 / 11) * 2.0))
+    ema.updates = 1000
+    assert ema.current_decay() == pytest.approx(0.9)
+    # the count travels with the state (exact resume), and loads into a fresh EMA
+    sd = ema.state_dict()
+    other = EMA(lin, decay=0.9)
+    other.load_state_dict(sd)
+    assert other.updates == 1000 and torch.equal(other.module.weight, ema.module.weight)
     bn = nn.BatchNorm1d(2)
     e2 = EMA(bn, 0.5)
     bn.running_mean.fill_(3.0)
