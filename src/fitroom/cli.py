@@ -179,6 +179,8 @@ def _train(kind: str, config: Optional[Path], data: Optional[Path], out: Path, o
     result = train(kind, config, data=data, out=out, overrides=list(overrides or []), resume=resume,
                    device=device, threads=threads, progress=sys.stderr.isatty())
     losses = " ".join(f"{k}={v:.4g}" for k, v in result["train"].items() if k != "it_per_s")
+    if result["final"] is None and not result["stopped_early"]:
+        return  # another process of a multi-process run: rank 0 reports and saves
     if result["stopped_early"]:
         typer.echo(f"stopped at step {result['step']}; continue with --resume (--out {out})")
     else:

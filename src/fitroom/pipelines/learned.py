@@ -76,6 +76,9 @@ class LearnedEngine:
     ``fitroom train`` (``save_pretrained`` folders)."""
 
     def __init__(self, warp_dir: str | Path, tryon_dir: str | Path, device: str = "cpu"):
+        # a training run folder works too: its weights are in final/
+        warp_dir, tryon_dir = (Path(d) / "final" if (Path(d) / "final" / "config.json").is_file() else Path(d)
+                               for d in (warp_dir, tryon_dir))
         for d in (warp_dir, tryon_dir):
             if not (Path(d) / "config.json").is_file():
                 raise NoWeightsError(f"no trained model in {d} (expected config.json and model.safetensors; "
