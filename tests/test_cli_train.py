@@ -75,3 +75,18 @@ def test_train_errors_are_one_line(synth, tmp_path):
     p = run("train", "warp", "--config", CONFIGS / "warp.yaml", "--data", synth, "--out", tmp_path / "r", "--device", "cuda:7",
             *TINY)
     assert_one_line_error(p, "cuda")
+
+
+@pytest.mark.slow
+def test_train_warp_with_two_processes_under_torchrun(synth, tmp_path):
+    """The README's multi-process command: DDP on CPU (gloo), rank 0 saves the model."""
+    out = tmp_path / "ddp"
+    p = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "fitroom.cli",
+         "train", "warp", "--config", "configs/warp.yaml", "--data", str(synth), "--out", str(out), "--threads", "1",
+         "train.steps=3", "train.batch_size=2", "model.params.base_channels=8", "data.size=[64,48]",
+         "train.sample_every=0"],
+        capture_output=True, text=True, timeout=300, cwd=Path(__file__).resolve().parents[1])
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert p.stdout.count("model saved to") == 1
+    assert fm.load(out / "final") is not None
