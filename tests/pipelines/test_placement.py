@@ -94,3 +94,16 @@ def test_implausible_landmarks_cannot_make_a_gigantic_garment():
     t = gp.torso
     hem_y = t.dst[t.names.index("hem_left"), 1]
     assert (hem_y - f.neck[1]) / f.torso_length <= 2.3
+
+
+def test_a_measured_wider_body_gets_a_wider_garment():
+    f = _frame()
+    narrow = place_garment(_tee(), f, (400, 420), has_sleeves=True).torso
+    wide = place_garment(_tee(), f, (400, 420), has_sleeves=True, body_width=lambda side, t: 90.0).torso
+    for name in ("armpit_left", "armpit_right", "hem_left", "hem_right"):
+        a_n = abs(narrow.dst[narrow.names.index(name), 0] - f.neck[0])
+        a_w = abs(wide.dst[wide.names.index(name), 0] - f.neck[0])
+        assert a_w >= 90.0 - 1e-6 and a_w > a_n
+    # unknown widths change nothing
+    same = place_garment(_tee(), f, (400, 420), has_sleeves=True, body_width=lambda side, t: None).torso
+    np.testing.assert_allclose(same.dst, narrow.dst)

@@ -92,7 +92,7 @@ def _dedupe(names: list[str], src: list, dst: list) -> Placement:
 
 
 def place_garment(lm, frame: BodyFrame, garment_size: tuple[int, int], *, has_sleeves: bool,
-                  is_dress: bool = False) -> GarmentPlacement:
+                  is_dress: bool = False, body_width=None) -> GarmentPlacement:
     """Placements of a garment's torso and sleeves on a body.
 
     Args:
@@ -103,6 +103,9 @@ def place_garment(lm, frame: BodyFrame, garment_size: tuple[int, int], *, has_sl
         has_sleeves: place the sleeves (short or long); sleeveless tops and strappy dresses
             have none.
         is_dress: widen the hem to clear the hips.
+        body_width: optional ``f(side, t) -> half-width in px or None``: the measured width of
+            the body (or of the clothes it wears) on one side at ``t`` torso lengths below the
+            neck. The sides are never placed inside it, so a larger body gets a wider garment.
     """
     P = {n: np.asarray(getattr(lm, n), np.float64) for n in _LANDMARKS}
     sw = frame.shoulder_width
@@ -170,7 +173,8 @@ def place_garment(lm, frame: BodyFrame, garment_size: tuple[int, int], *, has_sl
     for side, sign in (("left", 1.0), ("right", -1.0)):
         t = float(np.clip(along_of(sim(P[f"armpit_{side}"])), 0.22, 0.45))
         ap_along[side] = t
-        armpit_dst[side] = on_body(sign * arm_half, t)
+        measured = body_width(side, t) if body_width is not None else None
+        armpit_dst[side] = on_body(sign * max(arm_half, measured or 0.0), t)
         add(f"armpit_{side}", P[f"armpit_{side}"], armpit_dst[side])
     for side, sign in (("left", 1.0), ("right", -1.0)):
         hp = sim(P[f"hem_{side}"])
@@ -181,6 +185,9 @@ def place_garment(lm, frame: BodyFrame, garment_size: tuple[int, int], *, has_sl
         half = max(body_half * 1.04, FLAT_TO_WORN * flat_half)
         if is_dress:
             half = max(half, hip_half * 1.1)
+        measured = body_width(side, t) if body_width is not None else None
+        if measured:
+            half = max(half, measured)
         add(f"hem_{side}", P[f"hem_{side}"], on_body(sign * half, t))
     gw, gh = garment_size
     for i, c in enumerate(((0, 0), (gw - 1, 0), (0, gh - 1), (gw - 1, gh - 1))):

@@ -89,6 +89,33 @@ class _Lru(OrderedDict):
         return val
 
 
+def body_width_profile(pa: PersonAnalysis):
+    """``f(side, t) -> half-width``: how far the torso (its clothes and skin, arms excluded)
+    reaches on one side at ``t`` torso lengths below the neck, from the parse map; ``None``
+    where it cannot be measured."""
+    from fitroom.person.body import across_body, along_body, arm_segments, draw_capsules
+
+    f = pa.frame
+    h, w = pa.parse.shape
+    torso = np.isin(pa.parse, UPPER_BODY_GARMENT + (Cihp.TORSO_SKIN,))
+    arms = draw_capsules((h, w), arm_segments(f, "left", 0.3) + arm_segments(f, "right", 0.3), 0.13 * f.shoulder_width)
+    ys, xs = np.nonzero(torso & ~arms)
+    if len(xs) < 50:
+        return lambda side, t: None
+    along = along_body(f, xs.astype(np.float32), ys.astype(np.float32))
+    across = across_body(f, xs.astype(np.float32), ys.astype(np.float32))
+
+    def width(side: str, t: float) -> float | None:
+        band = np.abs(along - t) < 0.03
+        if band.sum() < 10:
+            return None
+        a = across[band]
+        v = np.percentile(a, 98) if side == "left" else -np.percentile(a, 2)
+        return float(v) if v > 0 else None
+
+    return width
+
+
 class TryOnPipeline:
     """Try garments on people. Person and garment analyses are cached by image content.
 
@@ -160,7 +187,9 @@ class TryOnPipeline:
                                timings_ms=t, engine="learned", learned=out)
         placement = place_garment(ga.landmarks, pa.frame, (ga.image.shape[1], ga.image.shape[0]),
                                   has_sleeves=ga.category.has_sleeves or (is_dress and ga.landmarks.has_sleeves),
-                                  is_dress=is_dress)
+                                  is_dress=is_dress,
+                                  # the everyday try-on may look at the body's width; the leak-free one may not
+                                  body_width=body_width_profile(pa) if protocol == Protocol.PHOTO else None)
         warped = warp_garment(ga, placement, (w, h))
         t["warp"] = (time.perf_counter() - t0) * 1e3
         t1 = time.perf_counter()
