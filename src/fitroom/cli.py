@@ -96,16 +96,19 @@ def evaluate(
     split: Annotated[Optional[str], typer.Option(help="Split to read (train/test) when the folder has several.")] = None,
     engine: Annotated[str, typer.Option(help="classical, or learned (trained networks).")] = "classical",
     weights: Annotated[Optional[Path], typer.Option(help="Learned engine: folder with warp/ and tryon/.")] = None,
+    lpips_weights: Annotated[Optional[Path], typer.Option(help="LPIPS weights file (lpips v0.1 + backbone); not downloaded.")] = None,
+    inception_weights: Annotated[Optional[Path], typer.Option(help="FID Inception weights (pytorch-fid pt_inception); not downloaded.")] = None,
 ) -> None:
     """Measure try-on quality (SSIM, PSNR), garment masks and parse maps against ground truth."""
     from fitroom.eval.evaluate import evaluate as run_eval
 
     report = run_eval(data, out, analysis=analysis, limit=limit, debug=debug, split=split, engine=engine,
-                      weights=weights)
+                      weights=weights, lpips_weights=lpips_weights, inception_weights=inception_weights)
     for name, s in report["subsets"].items():
         parts = [f"{name}: n={s['n']} failed={s['failed']}"]
-        for k in ("ssim", "psnr", "baseline_agnostic_ssim", "garment_mask_iou", "parse_iou_upper_clothes", "parse_iou_face"):
-            if s.get(k) is not None:
+        for k in ("ssim", "ms_ssim", "psnr", "baseline_agnostic_ssim", "garment_mask_iou", "parse_iou_upper_clothes",
+                  "parse_iou_face"):
+            if isinstance(s.get(k), float):
                 parts.append(f"{k}={s[k]:.3f}")
         typer.echo(" ".join(parts))
     typer.echo(f"wrote {out / 'metrics.json'}")

@@ -359,3 +359,23 @@ def test_metric_availability(tmp_path):
     assert both == {"LPIPS": "computed", "FID": "computed", "KID": "computed"}
     gone = metric_availability(lpips_weights=tmp_path / "gone.pth")
     assert gone["LPIPS"].startswith("not computed: no weights file at") and "--lpips-weights" in gone["LPIPS"]
+
+
+@pytest.mark.slow
+def test_evaluate_reports_lpips_fid_kid_when_weights_are_given(tmp_path, inception_file):
+    """The evaluation wiring: with weight files the numbers are computed, without them the
+    report says why (random weights here: the numbers only have to exist and be finite)."""
+    from fitroom.data.synth.writer import synthesize
+    from fitroom.eval.evaluate import evaluate
+
+    lp = tmp_path / "lpips_alex.pth"
+    torch.save({**_random_state_dict(_lpips_backbone_spec("alex")), **_lin_sd("alex")}, lp)
+    data = tmp_path / "syn"
+    synthesize(data, 30, (256, 192), seed=2, workers=1)  # 3 test pairs
+    rep = evaluate(data, tmp_path / "with", split="test", lpips_weights=lp, inception_weights=inception_file)
+    s = rep["subsets"]["all"]
+    assert np.isfinite(s["lpips"]) and np.isfinite(s["fid"]) and len(s["kid"]) == 2
+    assert 0 < s["ms_ssim"] <= 1
+    rep = evaluate(data, tmp_path / "without", split="test")
+    assert rep["subsets"]["all"]["fid"].startswith("not computed: no weights")
+    assert rep["subsets"]["all"]["lpips"].startswith("not computed: no weights")

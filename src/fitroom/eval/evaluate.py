@@ -88,7 +88,8 @@ def _breakdowns(rows: list[dict], meta: dict[str, dict]) -> dict:
 
 def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limit: int | None = None,
              debug: bool = False, split: str | None = None, engine: str = "classical",
-             weights: str | Path | None = None) -> dict:
+             weights: str | Path | None = None, lpips_weights: str | Path | None = None,
+             inception_weights: str | Path | None = None) -> dict:
     """Run the evaluation; writes ``out/metrics.json`` and ``out/images/<person stem>.png``
     (and with ``debug``, one image per stage in ``out/debug/<person stem>/``)."""
     from fitroom.garment import garment_mask
@@ -106,7 +107,15 @@ def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limi
     meta = _read_meta(Path(data))
     if limit is not None:
         samples = samples[:limit]
+    from fitroom.eval.feature_metrics import LPIPS, InceptionFeatures, fid_from_features, kid_from_features, \
+        metric_availability, ms_ssim
+
     pipe = TryOnPipeline(engine, weights=weights)
+    available = metric_availability(lpips_weights, inception_weights)
+    lpips = LPIPS(lpips_weights) if available["LPIPS"] == "computed" else None
+    inception = InceptionFeatures(inception_weights) if available["FID"] == "computed" else None
+    real_feats: dict[str, list] = defaultdict(list)
+    fake_feats: dict[str, list] = defaultdict(list)
     rows = []
     for s in samples:
         row: dict = {"subset": s.subset, "person": s.person_id, "garment": s.garment_id, "paired": s.paired}
@@ -139,12 +148,18 @@ def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limi
             protocol = Protocol.PAIRED if s.paired else Protocol.PHOTO
             result = pipe(pa, garment, protocol=protocol)
             save_image(out / "images" / f"{s.person_id}.png", result.image)
+            if inception is not None:  # FID/KID compare the sets of results and of real photos
+                real_feats[s.subset].append(inception.features([person])[0])
+                fake_feats[s.subset].append(inception.features([result.image])[0])
             if debug:
                 save_debug(result, out / "debug" / s.person_id)
             row["category"] = str(result.garment.category)
             if s.paired:
                 row["ssim"] = ssim(result.image, person)
+                row["ms_ssim"] = ms_ssim(result.image, person)
                 row["psnr"] = psnr(result.image, person)
+                if lpips is not None:
+                    row["lpips"] = float(lpips.distance(result.image, person))
                 # baseline: the cloth-agnostic input itself (region painted grey)
                 grey = agnostic_image(person, result.removed_region)
                 row["baseline_agnostic_ssim"] = ssim(grey, person)
@@ -169,12 +184,22 @@ def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limi
     for name, rs in groups.items():
         summary = {"n": len(rs), "failed": sum(r["status"] != "ok" for r in rs),
                    "n_paired": sum(r["paired"] for r in rs)}
-        for key in ["ssim", "psnr", "baseline_agnostic_ssim", "baseline_agnostic_psnr", "garment_mask_iou"] + [f"parse_iou_{k}" for k in PARSE_CLASSES]:
+        for key in ["ssim", "ms_ssim", "psnr", "lpips", "baseline_agnostic_ssim", "baseline_agnostic_psnr",
+                    "garment_mask_iou"] + [f"parse_iou_{k}" for k in PARSE_CLASSES]:
             summary[key] = _mean(r.get(key) for r in rs)
         summary["failures_by_cause"] = dict(Counter(r["cause"] for r in rs if r["status"] != "ok"))
         summary["own_analysis_failures"] = dict(Counter(r["own_analysis_error"].split(":")[0] for r in rs
                                                         if r.get("own_analysis_error")))
         summary["breakdowns"] = _breakdowns(rs, meta)
+        if available["LPIPS"] != "computed":
+            summary["lpips"] = available["LPIPS"]
+        real = [f for k, v in real_feats.items() if name in (k, "all") for f in v]
+        fake = [f for k, v in fake_feats.items() if name in (k, "all") for f in v]
+        if inception is None:
+            summary["fid"] = summary["kid"] = available["FID"]
+        elif len(real) >= 2:
+            summary["fid"] = fid_from_features(np.array(real), np.array(fake))
+            summary["kid"] = list(kid_from_features(np.array(real), np.array(fake), subset_size=min(1000, len(real))))
         subsets[name] = summary
     report = {"data": str(data), "analysis": analysis, "engine": engine, "weights": None if weights is None else str(weights), "protocol": "paired samples: leak-free agnostic region; unpaired: photo",
               "subsets": subsets, "samples": rows}
