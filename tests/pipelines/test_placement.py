@@ -5,7 +5,7 @@ import pytest
 
 from fitroom.labels import Body25 as B
 from fitroom.person.body import body_frame
-from fitroom.pipelines.placement import CHEST_SPAN, SHOULDER_SPAN, place_garment
+from fitroom.pipelines.placement import ARMPIT_HALF, CHEST_SPAN, MAX_WIDER, SHOULDER_SPAN, place_garment
 
 
 def _frame(arm_angle_deg: float = 0.0):
@@ -99,11 +99,15 @@ def test_implausible_landmarks_cannot_make_a_gigantic_garment():
 def test_a_measured_wider_body_gets_a_wider_garment():
     f = _frame()
     narrow = place_garment(_tee(), f, (400, 420), has_sleeves=True).torso
-    wide = place_garment(_tee(), f, (400, 420), has_sleeves=True, body_width=lambda side, t: 90.0).torso
+    wide = place_garment(_tee(), f, (400, 420), has_sleeves=True, body_width=lambda side, t: 70.0).torso
     for name in ("armpit_left", "armpit_right", "hem_left", "hem_right"):
         a_n = abs(narrow.dst[narrow.names.index(name), 0] - f.neck[0])
         a_w = abs(wide.dst[wide.names.index(name), 0] - f.neck[0])
-        assert a_w >= 90.0 - 1e-6 and a_w > a_n
+        assert a_w >= 70.0 - 1e-6 and a_w > a_n
+    # but bulky clothes are not the body: at most MAX_WIDER times the proportional width
+    huge = place_garment(_tee(), f, (400, 420), has_sleeves=True, body_width=lambda side, t: 500.0).torso
+    a_h = abs(huge.dst[huge.names.index("armpit_left"), 0] - f.neck[0])
+    assert a_h <= MAX_WIDER * ARMPIT_HALF * 100 + 1e-6
     # unknown widths change nothing
     same = place_garment(_tee(), f, (400, 420), has_sleeves=True, body_width=lambda side, t: None).torso
     np.testing.assert_allclose(same.dst, narrow.dst)

@@ -28,6 +28,9 @@ CHEST_SPAN = 1.12
 FLAT_TO_WORN = 0.8
 #: body half-width at the armpits, in shoulder-joint distances
 ARMPIT_HALF = 0.56
+#: a measured body (or clothes) width widens the garment by at most this factor over the
+#: proportions above (bulky clothes, such as a space suit, are not the body)
+MAX_WIDER = 1.3
 #: body half-width at the hips, in hip-joint distances (hip joints sit well inside the outline)
 HIP_HALF = 0.95
 
@@ -174,7 +177,7 @@ def place_garment(lm, frame: BodyFrame, garment_size: tuple[int, int], *, has_sl
         t = float(np.clip(along_of(sim(P[f"armpit_{side}"])), 0.22, 0.45))
         ap_along[side] = t
         measured = body_width(side, t) if body_width is not None else None
-        armpit_dst[side] = on_body(sign * max(arm_half, measured or 0.0), t)
+        armpit_dst[side] = on_body(sign * max(arm_half, min(measured or 0.0, MAX_WIDER * arm_half)), t)
         add(f"armpit_{side}", P[f"armpit_{side}"], armpit_dst[side])
     for side, sign in (("left", 1.0), ("right", -1.0)):
         hp = sim(P[f"hem_{side}"])
@@ -187,7 +190,7 @@ def place_garment(lm, frame: BodyFrame, garment_size: tuple[int, int], *, has_sl
             half = max(half, hip_half * 1.1)
         measured = body_width(side, t) if body_width is not None else None
         if measured:
-            half = max(half, measured)
+            half = max(half, min(measured, MAX_WIDER * body_half * 1.04))
         add(f"hem_{side}", P[f"hem_{side}"], on_body(sign * half, t))
     gw, gh = garment_size
     for i, c in enumerate(((0, 0), (gw - 1, 0), (0, gh - 1), (gw - 1, gh - 1))):
