@@ -22,6 +22,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from fitroom.geometry.curves import catmull_rom
+
 from fitroom.garment.landmarks import GarmentLandmarks
 from fitroom.labels import GarmentCategory
 
@@ -85,20 +87,6 @@ def _cubic(p0, c0, c1, p1, n: int = 28) -> np.ndarray:
     t = np.linspace(0.0, 1.0, n)[:, None]
     p0, c0, c1, p1 = (np.asarray(v, float) for v in (p0, c0, c1, p1))
     return (1 - t) ** 3 * p0 + 3 * (1 - t) ** 2 * t * c0 + 3 * (1 - t) * t**2 * c1 + t**3 * p1
-
-
-def _spline(points, n: int = 12) -> np.ndarray:
-    """Centripetal-free (uniform) Catmull-Rom spline through ``points`` (end points kept)."""
-    p = np.asarray(points, float)
-    ext = np.vstack([2 * p[0] - p[1], p, 2 * p[-1] - p[-2]])
-    t = np.linspace(0.0, 1.0, n, endpoint=False)[:, None]
-    out = []
-    for i in range(1, len(ext) - 2):
-        p0, p1, p2, p3 = ext[i - 1], ext[i], ext[i + 1], ext[i + 2]
-        out.append(0.5 * ((2 * p1) + (-p0 + p2) * t + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t**2
-                          + (-p0 + 3 * p1 - 3 * p2 + p3) * t**3))
-    out.append(p[-1:])
-    return np.concatenate(out, 0)
 
 
 def _path(*pieces: np.ndarray) -> np.ndarray:
@@ -251,7 +239,7 @@ def _top_shape(rng: np.random.Generator, category: GarmentCategory) -> _Shape:
         Hm = np.array([-hw, length])
         W = np.array([-ww, yw])
         hip = (-(ww + 0.3 * (hw - ww)) - 0.04, yw + 0.3 * (length - yw))
-        side = _spline([A, W, hip, Hm], 14)
+        side = catmull_rom(np.array([A, W, hip, Hm], float), 14)
         sag = _u(rng, 0.02, 0.12)
     else:
         r_len = _u(rng, 1.25, 1.7) if kind in ("short", "long") else _u(rng, 1.3, 2.2)

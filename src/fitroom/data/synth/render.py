@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from fitroom.geometry.curves import catmull_rom
+
 from fitroom.garment.landmarks import GarmentLandmarks
 from fitroom.labels import Cihp, GarmentCategory
 
@@ -93,21 +95,9 @@ def _torso_polygon(sk: Skeleton) -> np.ndarray:
             (sk.cx + sg * sk.hip_w * 0.96, sk.crotch_y),
             (sk.cx, sk.crotch_y + 0.1 * h),
         ]
-        sides.append(_catmull(np.array(pts), 6))
+        sides.append(catmull_rom(np.array(pts), 6))
     return np.vstack([sides[0], sides[1][::-1]])
 
-
-def _catmull(p: np.ndarray, n: int) -> np.ndarray:
-    """Uniform Catmull-Rom spline through ``p`` (end points kept)."""
-    ext = np.vstack([2 * p[0] - p[1], p, 2 * p[-1] - p[-2]])
-    t = np.linspace(0.0, 1.0, n, endpoint=False)[:, None]
-    out = []
-    for i in range(1, len(ext) - 2):
-        p0, p1, p2, p3 = ext[i - 1], ext[i], ext[i + 1], ext[i + 2]
-        out.append(0.5 * ((2 * p1) + (-p0 + p2) * t + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t**2
-                          + (-p0 + 3 * p1 - 3 * p2 + p3) * t**3))
-    out.append(p[-1:])
-    return np.concatenate(out, 0)
 
 
 def _limb_shade(fld, light, ambient) -> np.ndarray:
