@@ -64,15 +64,24 @@ class ConfigError(FitroomError):
 class DataConfig:
     """Where the training data comes from and how it is shaped."""
 
-    #: reader name, e.g. "synth", "VITON-HD", "DressCode", or "toy" in tests
+    #: free-form name of the data (recorded in a saved model's metadata), e.g. "synth",
+    #: "VITON-HD", "DressCode", or "toy" in tests
     dataset: str = "toy"
+    #: dataset folder (``--data`` on the command line overrides it)
     root: str = ""
+    #: split trained on
+    split: str = "train"
+    #: split validated on and drawn for the sample grids ("" = no validation)
+    val_split: str = "test"
     #: (H, W) the networks see
     size: tuple[int, int] = (256, 192)
     num_workers: int = 0
+    #: flip / zoom / colour augmentation of the training set (never of the validation set)
     augment: bool = True
-    #: number of items (toy/synthetic readers only; 0 = all)
+    #: use at most this many training samples (0 = all)
     limit: int = 0
+    #: use at most this many validation samples (0 = all)
+    val_limit: int = 64
 
 
 @dataclass(frozen=True)

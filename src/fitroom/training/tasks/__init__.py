@@ -14,10 +14,9 @@ photo shows the very garment of the product photo), so the worn garment is groun
                    overrides=["train.steps=300"])
     result["final"]   # runs/warp/final: a saved warp-flow (fitroom.models.load)
 
-Experiment configs are the generic ones of :mod:`fitroom.training.config` with a data section
-that names the split (:class:`TryOnDataConfig`) and a loss section per task
-(:class:`WarpLossConfig`, :class:`TryOnLossConfig`), so every key is checked and a typo is an
-error naming the valid keys.
+Experiment configs are the generic ones of :mod:`fitroom.training.config` with a loss section
+per task (:class:`WarpLossConfig`, :class:`TryOnLossConfig`), so every key is checked and a
+typo is an error naming the valid keys.
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ from typing import Any, Literal
 
 from fitroom.errors import FitroomError
 
-from ..config import ConfigError, ModelConfig, OptimConfig, TrainConfig, load_config
+from ..config import ConfigError, DataConfig, ModelConfig, OptimConfig, TrainConfig, load_config
 
 __all__ = [
     "TASKS",
@@ -49,27 +48,12 @@ __all__ = [
 
 # --------------------------------------------------------------------------- configs
 @dataclass(frozen=True)
-class TryOnDataConfig:
+class TryOnDataConfig(DataConfig):
     """Where the paired training data comes from (any layout :func:`fitroom.data.read_dataset`
-    reads: ``fitroom data synth`` output, VITON-HD, cp-vton, DressCode)."""
+    reads: ``fitroom data synth`` output, VITON-HD, cp-vton, DressCode); the fields are
+    :class:`~fitroom.training.config.DataConfig`'s."""
 
-    #: free-form name of the data, recorded in the saved model's metadata
     dataset: str = "synth"
-    #: dataset folder (``--data`` on the command line overrides it)
-    root: str = ""
-    #: split trained on
-    split: str = "train"
-    #: split validated on and drawn for the sample grids ("" = no validation)
-    val_split: str = "test"
-    #: (H, W) the networks see
-    size: tuple[int, int] = (256, 192)
-    num_workers: int = 0
-    #: flip / zoom / colour augmentation of the training set (never of the validation set)
-    augment: bool = True
-    #: use at most this many training samples (0 = all)
-    limit: int = 0
-    #: use at most this many validation samples (0 = all)
-    val_limit: int = 64
 
 
 @dataclass(frozen=True)
