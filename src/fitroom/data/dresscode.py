@@ -24,7 +24,6 @@ compute them with fitroom's own analysis, see :class:`~fitroom.data.sample.TryOn
 
 from __future__ import annotations
 
-import json
 import os
 from enum import IntEnum
 from pathlib import Path
@@ -36,6 +35,7 @@ import numpy as np
 from fitroom.errors import DatasetError, KeypointsError
 from fitroom.labels import Cihp, Coco18, KeypointFormat
 
+from .keypoints import read_keypoint_json
 from .sample import TryOnSample, _open_image
 
 __all__ = [
@@ -174,15 +174,7 @@ def read_dresscode_keypoints(
     Raises :class:`~fitroom.errors.KeypointsError` for a missing or malformed file.
     """
     what = f"keypoint file {os.fspath(path)}"
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data: Any = json.load(fh)
-    except FileNotFoundError:
-        raise KeypointsError(f"{what} does not exist") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise KeypointsError(f"{what} is not valid JSON: {exc}") from None
-    except OSError as exc:
-        raise KeypointsError(f"{what} could not be read: {exc}") from None
+    data: Any = read_keypoint_json(path, what)
     if not isinstance(data, dict) or not isinstance(data.get("keypoints"), list):
         raise KeypointsError(f"{what} is not a DressCode keypoint file: it has no 'keypoints' list")
     try:

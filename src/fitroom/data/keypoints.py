@@ -41,6 +41,19 @@ def _describe(src: Any) -> str:
     return f"keypoint file {os.fspath(src)}" if isinstance(src, (str, os.PathLike)) else "keypoint data"
 
 
+def read_keypoint_json(path: str | os.PathLike[str], what: str) -> Any:
+    """Parse a keypoint JSON file; every failure is a :class:`KeypointsError` naming ``what``."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except FileNotFoundError:
+        raise KeypointsError(f"{what} does not exist") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise KeypointsError(f"{what} is not valid JSON: {exc}") from None
+    except OSError as exc:
+        raise KeypointsError(f"{what} could not be read: {exc}") from None
+
+
 def read_openpose_json(path_or_dict: str | os.PathLike[str] | Mapping[str, Any]) -> tuple[np.ndarray, KeypointFormat]:
     """Read the pose of the single person in an OpenPose JSON file.
 
@@ -67,15 +80,7 @@ def read_openpose_json(path_or_dict: str | os.PathLike[str] | Mapping[str, Any])
     if isinstance(path_or_dict, Mapping):
         data: Any = path_or_dict
     else:
-        try:
-            with open(path_or_dict, encoding="utf-8") as fh:
-                data = json.load(fh)
-        except FileNotFoundError:
-            raise KeypointsError(f"{what} does not exist") from None
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise KeypointsError(f"{what} is not valid JSON: {exc}") from None
-        except OSError as exc:
-            raise KeypointsError(f"{what} could not be read: {exc}") from None
+        data = read_keypoint_json(path_or_dict, what)
 
     if not isinstance(data, Mapping) or not isinstance(data.get("people"), list):
         raise KeypointsError(f"{what} is not OpenPose output: it has no 'people' list")
