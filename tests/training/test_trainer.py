@@ -295,3 +295,16 @@ def test_task_protocol_default_context_works_without_trainer():
     out = task.step(ToyData(4)[0] | {"x": torch.zeros(2, 3, 4, 4), "y": torch.zeros(2, 3, 4, 4)}, train=True)
     assert set(out) == {"loss_d", "loss_g", "l1"}
     assert isinstance(TrainConfig(), TrainConfig)
+
+
+def test_time_budget_ends_training_like_the_last_step(tmp_path):
+    # a budget of ~0 minutes: the first step is past it, so training ends there with a
+    # checkpoint, a log line and a sample grid, and is not "stopped early"
+    cfg = _cfg(tmp_path, "train.steps=1000", "train.max_minutes=1e-9", "train.log_every=10",
+               "train.sample_every=100", "train.ckpt_every=500")
+    _, result = _run(cfg)
+    run = tmp_path / "run"
+    assert result["step"] == 1 and not result["stopped_early"]
+    assert (run / "checkpoints" / "latest").read_text().strip() == "step_0000001.pt"
+    assert [r["step"] for r in _read_jsonl(run / "scalars.jsonl") if r["split"] == "train"] == [1]
+    assert (run / "samples" / "step_0000001.png").is_file()

@@ -109,6 +109,9 @@ class TrainConfig:
     """How the :class:`~fitroom.training.trainer.Trainer` runs."""
 
     steps: int = 1000
+    #: wall-clock budget in minutes (0 = none): training ends early, as if ``steps`` were
+    #: reached (checkpoint and final weights written), at the first step past the budget
+    max_minutes: float = 0.0
     batch_size: int = 8
     log_every: int = 50
     #: validation every N steps (0 = never) on at most ``val_batches`` batches (0 = all)

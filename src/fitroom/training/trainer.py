@@ -770,6 +770,7 @@ class Trainer:
         sums: dict[str, float] = {}
         count = 0
         t_last, s_last = time.perf_counter(), start
+        deadline = t_last + cfg.max_minutes * 60 if cfg.max_minutes > 0 else None
         stopped = False
         batches = self._train_batches()
         self._set_train(True)
@@ -794,12 +795,12 @@ class Trainer:
                 if progress is not None:
                     progress.update(self._task_id, completed=self.step,
                                     loss=" ".join(f"{k}={float(v):.4g}" for k, v in list(out.items())[:3]))
-                last = self.step == cfg.steps
+                last = self.step == cfg.steps or self._time_up(deadline)
                 if cfg.log_every > 0 and (self.step % cfg.log_every == 0 or last):
                     means = {k: v / count for k, v in sums.items()}
                     if self.dist.enabled:
                         keys = sorted(means)
-                        t = torch.tensor([means[k] for k in keys], dtype=torch.float64)
+                        t = torch.tensor([means[k] for k in keys], dtype=torch.float64, device=self.device)
                         dist.all_reduce(t)
                         means = {k: v / self.dist.world_size for k, v in zip(keys, t.tolist())}
                     now = time.perf_counter()
@@ -823,6 +824,8 @@ class Trainer:
                         print(f"Stopped at step {self.step}; checkpoint saved in {self.ckpt_dir}. "
                               f"Resume with train.resume=auto.")
                     break
+                if last:  # steps reached, or train.max_minutes spent
+                    break
         finally:
             if progress is not None:
                 progress.stop()
@@ -831,6 +834,15 @@ class Trainer:
             if self._logger is not None:
                 self._logger.close()
         return {"step": self.step, "stopped_early": stopped, "train": last_train, "val": last_val}
+
+    def _time_up(self, deadline: float | None) -> bool:
+        """True once ``train.max_minutes`` have passed (rank 0's clock decides for all ranks)."""
+        if deadline is None:
+            return False
+        up = torch.tensor([float(time.perf_counter() >= deadline)], device=self.device if self.dist.enabled else "cpu")
+        if self.dist.enabled:
+            dist.broadcast(up, src=0)
+        return bool(up.item())
 
     def _progress(self, start: int):
         if not (self.cfg.progress and self.dist.is_main):
