@@ -8,7 +8,8 @@
 # Environment: FITROOM (the fitroom command; default .venv/bin/fitroom), DEVICE (auto|cpu|cuda),
 # COUNT (training samples), SEED (data seed; the held-out test set uses seed 7, never this one),
 # WORKERS (DataLoader processes), BATCH, WARP_MIN / TRYON_MIN (wall-clock budgets in minutes),
-# WARP_STEPS / TRYON_STEPS (step caps).
+# WARP_STEPS / TRYON_STEPS (step caps), INIT (a folder with warp/ and tryon/ saved models to
+# fine-tune from, e.g. an earlier RUN_DIR), WARP_TV (flow smoothness weight), LR (both nets' lr_g).
 set -euo pipefail
 RUN=${1:?usage: train_models.sh RUN_DIR}
 FITROOM=${FITROOM:-.venv/bin/fitroom}
@@ -21,6 +22,9 @@ WARP_MIN=${WARP_MIN:-2.3}
 TRYON_MIN=${TRYON_MIN:-5}
 WARP_STEPS=${WARP_STEPS:-100000}
 TRYON_STEPS=${TRYON_STEPS:-100000}
+INIT=${INIT:-}
+WARP_TV=${WARP_TV:-0.05}
+LR=${LR:-2e-4}
 mkdir -p "$RUN"
 T0=$(date +%s)
 if [ ! -f "$RUN/data/meta.jsonl" ]; then
@@ -28,14 +32,17 @@ if [ ! -f "$RUN/data/meta.jsonl" ]; then
 fi
 T1=$(date +%s)
 COMMON=(--device "$DEVICE" data.num_workers="$WORKERS" train.batch_size="$BATCH"
-        train.log_every=50 train.sample_every=500 train.keep_checkpoints=1)
+        train.log_every=50 train.sample_every=500 train.keep_checkpoints=1 optim.lr_g="$LR")
+WARP_INIT=(); TRYON_INIT=()
+if [ -n "$INIT" ]; then WARP_INIT=(train.init_from="$INIT/warp"); TRYON_INIT=(train.init_from="$INIT/tryon"); fi
 $FITROOM train warp --config configs/warp.yaml --data "$RUN/data" --out "$RUN/warp" "${COMMON[@]}" \
-  train.steps="$WARP_STEPS" train.max_minutes="$WARP_MIN" train.val_every=500 train.ckpt_every=100000
+  train.steps="$WARP_STEPS" train.max_minutes="$WARP_MIN" train.val_every=500 train.ckpt_every=100000 \
+  loss.tv="$WARP_TV" "${WARP_INIT[@]}"
 T2=$(date +%s)
 $FITROOM train tryon --config configs/tryon.yaml --data "$RUN/data" --out "$RUN/tryon" "${COMMON[@]}" \
   train.steps="$TRYON_STEPS" train.max_minutes="$TRYON_MIN" train.val_every=500 train.ckpt_every=100000 \
-  model.params.warp_checkpoint="$RUN/warp/final"
+  model.params.warp_checkpoint="$RUN/warp/final" "${TRYON_INIT[@]}"
 T3=$(date +%s)
-printf '{"data_s": %d, "warp_s": %d, "tryon_s": %d, "count": %d, "seed": %d, "batch": %d, "device": "%s"}\n' \
-  $((T1 - T0)) $((T2 - T1)) $((T3 - T2)) "$COUNT" "$SEED" "$BATCH" "$DEVICE" > "$RUN/timing.json"
+printf '{"data_s": %d, "warp_s": %d, "tryon_s": %d, "count": %d, "seed": %d, "batch": %d, "device": "%s", "init": "%s"}\n' \
+  $((T1 - T0)) $((T2 - T1)) $((T3 - T2)) "$COUNT" "$SEED" "$BATCH" "$DEVICE" "$INIT" > "$RUN/timing.json"
 cat "$RUN/timing.json"

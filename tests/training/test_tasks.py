@@ -168,3 +168,24 @@ def test_configs_load_with_their_defaults():
     tryon = load_task_config("tryon", CONFIGS / "tryon.yaml")
     assert warp.data.split == "train" and warp.data.size == (256, 192) and warp.train.batch_size == 8
     assert tryon.optim.lr_d == 4e-4 and tryon.train.ema_modules == ("gen",) and tryon.optim.grad_clip == 1.0
+
+
+def test_init_from_fine_tunes_a_saved_model(synth, warp_run, tmp_path):
+    saved = fm.load(warp_run[0] / "final")
+    run = tmp_path / "ft"
+    # 0 learning rate: the fine-tuned model must come out exactly as it went in
+    train("warp", CONFIGS / "warp.yaml", data=synth, out=run,
+          overrides=[*TINY, "train.steps=2", "optim.lr_g=0", f"train.init_from={warp_run[0]}"])
+    tuned = fm.load(run / "final")
+    for k, v in saved.state_dict().items():
+        assert torch.equal(v, tuned.state_dict()[k]), k
+    # another architecture or another config is refused with a clear message
+    with pytest.raises(ConfigError, match="holds a 'warp-flow'"):
+        train("tryon", CONFIGS / "tryon.yaml", data=synth, out=tmp_path / "x",
+              overrides=[*TINY, "train.steps=1", f"train.init_from={warp_run[0]}"])
+    with pytest.raises(ConfigError, match="does not fit"):
+        train("warp", CONFIGS / "warp.yaml", data=synth, out=tmp_path / "y",
+              overrides=[*TINY, "train.steps=1", "model.params.base_channels=4", f"train.init_from={warp_run[0]}"])
+    with pytest.raises(ConfigError, match="no saved model"):
+        train("warp", CONFIGS / "warp.yaml", data=synth, out=tmp_path / "z",
+              overrides=[*TINY, "train.steps=1", f"train.init_from={tmp_path}"])

@@ -136,6 +136,9 @@ class TrainConfig:
     run_dir: str = "runs/default"
     #: "" = start fresh, "auto" = latest checkpoint in run_dir if any, or a checkpoint path
     resume: str = ""
+    #: fine-tune: a saved model (``save_pretrained`` folder, or a run folder with final/) whose
+    #: weights initialise the task's trained model (optimizers and other networks start fresh)
+    init_from: str = ""
     #: rich progress bar on rank 0
     progress: bool = True
 

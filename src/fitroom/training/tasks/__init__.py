@@ -227,6 +227,28 @@ def _collate(items: list[dict]) -> dict:
 
 
 # --------------------------------------------------------------------------- running
+def _init_from(task: Any, path: str | Path) -> None:
+    """Load the weights of the saved model at ``path`` (or ``path/final``) into the task's
+    trained model; an architecture or shape mismatch is a :class:`ConfigError`."""
+    from fitroom import models as fm
+
+    path = Path(path)
+    if (path / "final" / "config.json").is_file():
+        path = path / "final"
+    if not (path / "config.json").is_file():
+        raise ConfigError(f"train.init_from: {path} holds no saved model (config.json + model.safetensors).")
+    target = task.models()[task.generator_name]
+    source = fm.load(path)
+    if source.architecture != target.architecture:
+        raise ConfigError(f"train.init_from: {path} holds a '{source.architecture}', "
+                          f"but this run trains a '{target.architecture}'.")
+    try:
+        target.load_state_dict(source.state_dict())
+    except RuntimeError as e:
+        first = str(e).strip().splitlines()[-1].strip()
+        raise ConfigError(f"train.init_from: {path} does not fit this run's model config ({first}).") from None
+
+
 def train(kind: str, config: str | Path | None, *, data: str | Path | None, out: str | Path,
           overrides: list[str] | tuple[str, ...] = (), resume: bool = False, device: str | None = None,
           threads: int | None = None, progress: bool | None = None) -> dict[str, Any]:
@@ -281,6 +303,8 @@ def train(kind: str, config: str | Path | None, *, data: str | Path | None, out:
     train_ds, val_ds = build_datasets(cfg)
     seed_everything(cfg.train.seed)  # same initial weights on every run of this config
     task = build_task(kind, cfg)
+    if cfg.train.init_from and not resume:
+        _init_from(task, cfg.train.init_from)
     trainer = Trainer(task, cfg.train, train_data=train_ds, val_data=val_ds, grad_clip=cfg.optim.grad_clip,
                       experiment=cfg, collate_fn=_collate, num_workers=cfg.data.num_workers,
                       sample_range=(-1.0, 1.0))
