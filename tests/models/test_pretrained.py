@@ -37,6 +37,20 @@ def test_round_trip_restores_config_and_weights(tmp_path):
             assert torch.equal(v, loaded.state_dict()[k])
 
 
+def test_half_precision_storage_loads_back_as_float32(tmp_path):
+    m = _tiny()
+    m.save_pretrained(tmp_path / "h", dtype=torch.float16)
+    m.save_pretrained(tmp_path / "f")
+    half = (tmp_path / "h" / "model.safetensors").stat().st_size
+    assert half < 0.6 * (tmp_path / "f" / "model.safetensors").stat().st_size
+    assert json.loads((tmp_path / "h" / "config.json").read_text())["storage_dtype"] == "float16"
+    loaded = fm.load(tmp_path / "h")
+    for k, v in m.state_dict().items():
+        w = loaded.state_dict()[k]
+        assert w.dtype == v.dtype
+        assert torch.equal(w, v.half().to(v.dtype))  # exactly the float16 rounding of each weight
+
+
 def test_missing_folder_and_files(tmp_path):
     with pytest.raises(fm.WeightsNotFoundError, match="does not exist"):
         fm.load(tmp_path / "nowhere")

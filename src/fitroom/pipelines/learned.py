@@ -1,7 +1,9 @@
 """The learned engine: warp-flow + tryon-unet at low resolution, composited at full resolution.
 
 The networks see a crop around the person, resized to their training resolution (3:4,
-e.g. 256x192), with the same person representation they were trained on
+e.g. 256x192) and framed the way their training photos are (:func:`frame_box`: the neck at
+``NECK_Y`` of the crop height, the neck-to-hip distance ``TORSO`` of it; widened where the
+region that changes would leave it), with the same person representation they were trained on
 (:func:`fitroom.models.person_repr.person_representation`). Their outputs go back to the
 photo's own resolution: the *flow* is upsampled and applied to the full-resolution product
 photo (so garment pixels are real, not re-synthesised), the *composition mask* and the
@@ -39,6 +41,36 @@ class LearnedOutput:
     composition_mask: np.ndarray  # (h, w) float32 at network resolution
 
 
+#: framing of the training photos (fitroom's synthetic set and VITON-HD alike): the neck at
+#: 0.30 of the photo's height, the neck-to-mid-hip distance 0.45 of it (synthetic; VITON-HD
+#: and DressCode: 0.30 and ~0.39)
+NECK_Y = 0.30
+TORSO = 0.45
+
+
+def frame_box(keypoints: np.ndarray, region: np.ndarray, aspect_hw: float) -> tuple[int, int, int, int]:
+    """The network crop ``(x0, y0, x1, y1)`` (pixels, may leave the photo) of aspect H/W
+    ``aspect_hw``: framed on BODY_25 ``keypoints`` (neck at ``NECK_Y``, neck-to-hip
+    ``TORSO`` of the crop height, neck centred), then grown about the same anchor until it
+    holds ``region`` (the pixels that may change, e.g. a long dress) with a small margin.
+    Without a visible neck and hip, the bounding box of ``region`` is used."""
+    neck, hip = keypoints[1], keypoints[8]
+    if neck[2] <= 0 or hip[2] <= 0 or hip[1] - neck[1] < 4:
+        return _crop_box(region, aspect_hw)
+    ch = (hip[1] - neck[1]) / TORSO
+    cx, ny = float(neck[0]), float(neck[1])
+    ys, xs = np.nonzero(region)
+    if len(xs):
+        m = 0.03 * ch
+        # smallest height whose box (same anchor) contains the region plus the margin
+        need = [(ys.max() + 1 + m - ny) / (1 - NECK_Y), (ny - (ys.min() - m)) / NECK_Y,
+                2 * aspect_hw * max(cx - (xs.min() - m), xs.max() + 1 + m - cx)]
+        ch = max(ch, *need)
+    cw = ch / aspect_hw
+    y0 = ny - NECK_Y * ch
+    return int(round(cx - cw / 2)), int(round(y0)), int(round(cx + cw / 2)), int(round(y0 + ch))
+
+
 def _crop_box(mask: np.ndarray, aspect_hw: float, margin: float = 0.08) -> tuple[int, int, int, int]:
     """A box of aspect H/W = ``aspect_hw`` around ``mask`` with a margin (may leave the photo)."""
     ys, xs = np.nonzero(mask)
@@ -56,15 +88,21 @@ def _crop_box(mask: np.ndarray, aspect_hw: float, margin: float = 0.08) -> tuple
     return int(round(cx - bw / 2)), int(round(cy - bh / 2)), int(round(cx + bw / 2)), int(round(cy + bh / 2))
 
 
-def _take(img: np.ndarray, box: tuple[int, int, int, int], fill) -> np.ndarray:
-    """The box of ``img``, padded with ``fill`` where it leaves the image."""
+def _take(img: np.ndarray, box: tuple[int, int, int, int], fill=None) -> np.ndarray:
+    """The box of ``img``; where it leaves the image, padded with ``fill``, or with the
+    nearest edge pixels when ``fill`` is None (a photo continues, a parse map is background)."""
     x0, y0, x1, y1 = box
     h, w = img.shape[:2]
-    out = np.full((y1 - y0, x1 - x0) + img.shape[2:], fill, img.dtype)
     sx0, sy0, sx1, sy1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
-    if sx0 < sx1 and sy0 < sy1:
-        out[sy0 - y0 : sy1 - y0, sx0 - x0 : sx1 - x0] = img[sy0:sy1, sx0:sx1]
-    return out
+    if not (sx0 < sx1 and sy0 < sy1):
+        return np.full((y1 - y0, x1 - x0) + img.shape[2:], 0 if fill is None else fill, img.dtype)
+    inner = img[sy0:sy1, sx0:sx1]
+    pads = (sy0 - y0, y1 - sy1, sx0 - x0, x1 - sx1)
+    if not any(pads):
+        return inner.copy()
+    if fill is None:
+        return cv2.copyMakeBorder(inner, *pads, cv2.BORDER_REPLICATE)
+    return cv2.copyMakeBorder(inner, *pads, cv2.BORDER_CONSTANT, value=fill)
 
 
 def _to_t(img: np.ndarray) -> torch.Tensor:
@@ -93,10 +131,11 @@ class LearnedEngine:
         h_net, w_net = self.size
         img = pa.image
         H, W = img.shape[:2]
-        box = _crop_box(pa.person_mask, h_net / w_net)
+        changing = DRESS_CHANGING if dress else UPPER_CHANGING
+        box = frame_box(pa.keypoints, np.isin(pa.parse, changing), h_net / w_net)
         x0, y0, x1, y1 = box
         sx, sy = w_net / (x1 - x0), h_net / (y1 - y0)
-        person_c = cv2.resize(_take(img, box, 255), (w_net, h_net), interpolation=cv2.INTER_AREA)
+        person_c = cv2.resize(_take(img, box), (w_net, h_net), interpolation=cv2.INTER_AREA)
         parse_c = cv2.resize(_take(pa.parse, box, 0), (w_net, h_net), interpolation=cv2.INTER_NEAREST)
         kp = pa.keypoints.copy()
         kp[:, 0] = (kp[:, 0] - x0 + 0.5) * sx - 0.5
@@ -106,7 +145,6 @@ class LearnedEngine:
 
         dev = self.device
         person_t = _to_t(person_c).to(dev)
-        changing = DRESS_CHANGING if dress else UPPER_CHANGING
         rep = person_representation(torch.from_numpy(kp)[None].to(dev), torch.from_numpy(parse_c.astype(np.int64))[None].to(dev),
                                     None, person_t, changing=changing)
         g_t = _to_t(garment).to(dev)
