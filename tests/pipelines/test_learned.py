@@ -1,4 +1,4 @@
-"""The learned engine's plumbing, with small untrained networks (no weights ship yet)."""
+"""The learned engine: its plumbing with small untrained networks, and the shipped weights."""
 
 import numpy as np
 import pytest
@@ -7,7 +7,8 @@ from fitroom.errors import FitroomError
 from fitroom.examples import example_garments, example_person
 from fitroom.imaging import load_image
 from fitroom.models import build
-from fitroom.pipelines import TryOnPipeline
+from fitroom.pipelines import Protocol, TryOnPipeline
+from fitroom.pipelines.learned import NECK_Y, TORSO, frame_box
 
 
 @pytest.fixture(scope="module")
@@ -42,3 +43,58 @@ def test_debug_images_of_a_learned_try_on(weights, tmp_path):
 
     r = TryOnPipeline("learned", weights=weights)(load_image(example_person()), load_image(example_garments()[0]))
     assert len(save_debug(r, tmp_path)) == 7
+
+
+def test_frame_box_puts_neck_and_torso_where_training_photos_have_them():
+    kp = np.zeros((25, 3), np.float32)
+    kp[1] = (300, 200, 1)  # neck
+    kp[8] = (300, 380, 1)  # mid-hip: torso 180 px
+    region = np.zeros((1000, 800), bool)
+    region[210:370, 250:350] = True  # a top, well inside the framing
+    x0, y0, x1, y1 = frame_box(kp, region, 4 / 3)
+    h = y1 - y0
+    assert abs(h - 180 / TORSO) <= 1 and abs((y1 - y0) / (x1 - x0) - 4 / 3) < 0.01
+    assert abs((200 - y0) / h - NECK_Y) < 0.01 and abs((x0 + x1) / 2 - 300) <= 1
+    # a long dress reaching below the framed box grows the box (same anchor) to hold it
+    region[210:900] = False
+    region[210:900, 250:350] = True
+    x0, y0, x1, y1 = frame_box(kp, region, 4 / 3)
+    assert y1 >= 900 and abs((200 - y0) / (y1 - y0) - NECK_Y) < 0.01
+    # no neck or hip: the region's bounding box (with a margin)
+    kp[8, 2] = 0
+    x0, y0, x1, y1 = frame_box(kp, region, 4 / 3)
+    assert y0 < 210 and y1 > 900 and x0 < 250 and x1 > 350
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return TryOnPipeline("learned")  # fitroom/weights/learned
+
+
+def test_shipped_weights_dress_the_person_in_the_garment(shipped):
+    person = load_image(example_person())
+    garment = load_image(example_garments()[0])
+    r = shipped(person, garment)
+    # the garment's own colours arrive in the changed region (its pixels are warped, not re-synthesised)
+    g_mask = r.garment.mask
+    g_mean = garment[g_mask].reshape(-1, 3).mean(0)
+    warped = r.learned.composition_mask > 0.5
+    assert warped.mean() > 0.05
+    out_mean = r.image[r.changed_region].reshape(-1, 3).mean(0)
+    in_mean = person[r.changed_region].reshape(-1, 3).mean(0)
+    assert np.abs(out_mean - g_mean).sum() < np.abs(in_mean - g_mean).sum()
+    np.testing.assert_array_equal(r.image[~r.changed_region], person[~r.changed_region])
+
+
+def test_learned_engine_never_reads_the_old_garment(shipped):
+    """Leak-free: noise inside the removed region (the old garment) changes no output pixel."""
+    person = load_image(example_person())
+    garment = load_image(example_garments()[1])
+    pa = shipped.analyze_person(person)
+    r = shipped(pa, garment, protocol=Protocol.PAIRED)
+    assert r.removed_region.sum() > 0.03 * r.removed_region.size
+    noisy = person.copy()
+    noisy[r.removed_region] = np.random.default_rng(0).integers(0, 256, (int(r.removed_region.sum()), 3), dtype=np.uint8)
+    r2 = shipped(shipped.analyze_person(noisy, keypoints=(pa.keypoints, "body25"), parse=pa.parse), garment,
+                 protocol=Protocol.PAIRED)
+    np.testing.assert_array_equal(r.image, r2.image)

@@ -35,7 +35,8 @@ class NoWeightsError(FitroomError):
 @dataclass(frozen=True)
 class LearnedOutput:
     image: np.ndarray  # (H, W, 3) uint8, the photo's resolution
-    changed: np.ndarray  # (H, W) bool
+    changed: np.ndarray  # (H, W) bool: pixels that may differ from the photo
+    removed: np.ndarray  # (H, W) bool: pixels of the photo that were not used (the old garment)
     crop: tuple[int, int, int, int]  # x0, y0, x1, y1 of the network crop in the photo
     warped_garment: np.ndarray  # (h, w, 3) uint8 at network resolution
     composition_mask: np.ndarray  # (h, w) float32 at network resolution
@@ -90,7 +91,8 @@ def _crop_box(mask: np.ndarray, aspect_hw: float, margin: float = 0.08) -> tuple
 
 def _take(img: np.ndarray, box: tuple[int, int, int, int], fill=None) -> np.ndarray:
     """The box of ``img``; where it leaves the image, padded with ``fill``, or with the
-    nearest edge pixels when ``fill`` is None (a photo continues, a parse map is background)."""
+    nearest edge pixels when ``fill`` is None (a photo and its parse map continue past the edge
+    alike, so a garment cut by the edge stays garment, and stays hidden from the network)."""
     x0, y0, x1, y1 = box
     h, w = img.shape[:2]
     sx0, sy0, sx1, sy1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
@@ -136,7 +138,7 @@ class LearnedEngine:
         x0, y0, x1, y1 = box
         sx, sy = w_net / (x1 - x0), h_net / (y1 - y0)
         person_c = cv2.resize(_take(img, box), (w_net, h_net), interpolation=cv2.INTER_AREA)
-        parse_c = cv2.resize(_take(pa.parse, box, 0), (w_net, h_net), interpolation=cv2.INTER_NEAREST)
+        parse_c = cv2.resize(_take(pa.parse, box), (w_net, h_net), interpolation=cv2.INTER_NEAREST)
         kp = pa.keypoints.copy()
         kp[:, 0] = (kp[:, 0] - x0 + 0.5) * sx - 0.5
         kp[:, 1] = (kp[:, 1] - y0 + 0.5) * sy - 0.5
@@ -164,24 +166,29 @@ class LearnedEngine:
         out_c = (comp * warped_full + (1 - comp) * rendered).clamp(-1, 1)
         out_c = ((out_c[0].permute(1, 2, 0).cpu().numpy() + 1) * 127.5 + 0.5).clip(0, 255).astype(np.uint8)
 
-        # the region that may change: where the model was told it may (changing ids, grown)
-        region_c = np.isin(_take(pa.parse, box, 0), changing).astype(np.uint8)
+        # the region that may change: the changing ids (never read: the network saw them grey)
+        # and wherever the warped garment lands, minus face and hair; it is replaced outright,
+        # and a band around it (grown by 2% of the crop) fades from the result to the photo
+        parse_box = _take(pa.parse, box)
+        keep = np.isin(parse_box, (Cihp.FACE, Cihp.HAIR))
+        core = (np.isin(parse_box, changing) | (wmask_full[0, 0].cpu().numpy() > 0.5)) & ~keep
         r = max(1, int(0.02 * bh))
-        region_c = cv2.dilate(region_c, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
-        region_c |= (wmask_full[0, 0].cpu().numpy() > 0.5).astype(np.uint8)
-        keep = np.isin(_take(pa.parse, box, 0), (Cihp.FACE, Cihp.HAIR))
-        region_c &= ~keep
-        alpha = cv2.GaussianBlur(region_c.astype(np.float32), (0, 0), max(0.8, 0.003 * bh)) * region_c
+        grown = cv2.dilate(core.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
+        grown &= ~keep
+        alpha = cv2.GaussianBlur(grown.astype(np.float32), (0, 0), max(0.8, 0.003 * bh)) * grown
+        alpha[core] = 1.0
 
         result = img.copy()
         changed = np.zeros((H, W), bool)
+        removed = np.zeros((H, W), bool)
         sx0, sy0, sx1, sy1 = max(0, x0), max(0, y0), min(W, x1), min(H, y1)
         win = (slice(sy0 - y0, sy1 - y0), slice(sx0 - x0, sx1 - x0))
         a = alpha[win][..., None]
         blended = img[sy0:sy1, sx0:sx1].astype(np.float32) * (1 - a) + out_c[win].astype(np.float32) * a
         result[sy0:sy1, sx0:sx1] = (blended + 0.5).astype(np.uint8)
-        changed[sy0:sy1, sx0:sx1] = region_c[win].astype(bool)
+        changed[sy0:sy1, sx0:sx1] = grown[win].astype(bool)
+        removed[sy0:sy1, sx0:sx1] = core[win] & np.isin(parse_box[win], changing)
         result[~changed] = img[~changed]
         warped_small = ((w_out.warped_garment[0].permute(1, 2, 0).cpu().numpy() + 1) * 127.5).clip(0, 255).astype(np.uint8)
-        return LearnedOutput(image=result, changed=changed, crop=box, warped_garment=warped_small,
+        return LearnedOutput(image=result, changed=changed, removed=removed, crop=box, warped_garment=warped_small,
                              composition_mask=t_out.composition_mask[0, 0].cpu().numpy())

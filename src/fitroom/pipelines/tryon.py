@@ -183,7 +183,7 @@ class TryOnPipeline:
             out = self._learned(pa, ga, dress=is_dress)
             t["networks_and_composite"] = (time.perf_counter() - t0) * 1e3
             return TryOnResult(image=out.image, person=pa, garment=ga, placement=None, warped=None,
-                               removed_region=out.changed, changed_region=out.changed, protocol=protocol,
+                               removed_region=out.removed, changed_region=out.changed, protocol=protocol,
                                timings_ms=t, engine="learned", learned=out)
         placement = place_garment(ga.landmarks, pa.frame, (ga.image.shape[1], ga.image.shape[0]),
                                   has_sleeves=ga.category.has_sleeves or (is_dress and ga.landmarks.has_sleeves),
