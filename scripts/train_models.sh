@@ -9,7 +9,7 @@
 # COUNT (training samples), SEED (data seed; the held-out test set uses seed 7, never this one),
 # WORKERS (DataLoader processes), BATCH, WARP_MIN / TRYON_MIN (wall-clock budgets in minutes),
 # WARP_STEPS / TRYON_STEPS (step caps), INIT (a folder with warp/ and tryon/ saved models to
-# fine-tune from, e.g. an earlier RUN_DIR), WARP_TV (flow smoothness weight), LR (both nets' lr_g).
+# fine-tune from, e.g. an earlier RUN_DIR), SKIP_WARP=1 (keep INIT's warp, train the generator only), WARP_TV (flow smoothness weight), LR (both nets' lr_g).
 set -euo pipefail
 RUN=${1:?usage: train_models.sh RUN_DIR}
 FITROOM=${FITROOM:-.venv/bin/fitroom}
@@ -35,9 +35,14 @@ COMMON=(--device "$DEVICE" data.num_workers="$WORKERS" train.batch_size="$BATCH"
         train.log_every=50 train.sample_every=500 train.keep_checkpoints=1 optim.lr_g="$LR")
 WARP_INIT=(); TRYON_INIT=()
 if [ -n "$INIT" ]; then WARP_INIT=(train.init_from="$INIT/warp"); TRYON_INIT=(train.init_from="$INIT/tryon"); fi
-$FITROOM train warp --config configs/warp.yaml --data "$RUN/data" --out "$RUN/warp" "${COMMON[@]}" \
-  train.steps="$WARP_STEPS" train.max_minutes="$WARP_MIN" train.val_every=500 train.ckpt_every=100000 \
-  loss.tv="$WARP_TV" "${WARP_INIT[@]}"
+if [ -n "${SKIP_WARP:-}" ]; then
+  [ -n "$INIT" ] || { echo "SKIP_WARP needs INIT (a folder with warp/)" >&2; exit 2; }
+  mkdir -p "$RUN/warp" && cp -r "$INIT/warp" "$RUN/warp/final"
+else
+  $FITROOM train warp --config configs/warp.yaml --data "$RUN/data" --out "$RUN/warp" "${COMMON[@]}" \
+    train.steps="$WARP_STEPS" train.max_minutes="$WARP_MIN" train.val_every=500 train.ckpt_every=100000 \
+    loss.tv="$WARP_TV" "${WARP_INIT[@]}"
+fi
 T2=$(date +%s)
 $FITROOM train tryon --config configs/tryon.yaml --data "$RUN/data" --out "$RUN/tryon" "${COMMON[@]}" \
   train.steps="$TRYON_STEPS" train.max_minutes="$TRYON_MIN" train.val_every=500 train.ckpt_every=100000 \
