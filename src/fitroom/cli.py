@@ -98,20 +98,32 @@ def evaluate(
     weights: Annotated[Optional[Path], typer.Option(help="Learned engine: folder with warp/ and tryon/.")] = None,
     lpips_weights: Annotated[Optional[Path], typer.Option(help="LPIPS weights file (lpips v0.1 + backbone); not downloaded.")] = None,
     inception_weights: Annotated[Optional[Path], typer.Option(help="FID Inception weights (pytorch-fid pt_inception); not downloaded.")] = None,
+    report: Annotated[bool, typer.Option("--report/--no-report", help="Write OUT/report.html with plots and image grids.")] = True,
+    grid_rows: Annotated[int, typer.Option(help="Report: grid rows of the first samples per subset (plus its 8 worst).")] = 8,
 ) -> None:
-    """Measure try-on quality (SSIM, PSNR), garment masks and parse maps against ground truth."""
+    """Measure try-on quality (SSIM, PSNR), preservation of face/hair/background/lower body, garment masks and
+    parse maps against ground truth; writes metrics.json, images/ and an HTML report."""
     from fitroom.eval.evaluate import evaluate as run_eval
 
-    report = run_eval(data, out, analysis=analysis, limit=limit, debug=debug, split=split, engine=engine,
-                      weights=weights, lpips_weights=lpips_weights, inception_weights=inception_weights)
-    for name, s in report["subsets"].items():
+    if grid_rows < 0:
+        raise FitroomError("--grid-rows must be 0 or more")
+    result = run_eval(data, out, analysis=analysis, limit=limit, debug=debug, split=split, engine=engine,
+                      weights=weights, lpips_weights=lpips_weights, inception_weights=inception_weights,
+                      report=report, grid_rows=grid_rows)
+    for name, s in result["subsets"].items():
         parts = [f"{name}: n={s['n']} failed={s['failed']}"]
         for k in ("ssim", "ms_ssim", "psnr", "baseline_agnostic_ssim", "garment_mask_iou", "parse_iou_upper_clothes",
                   "parse_iou_face"):
             if isinstance(s.get(k), float):
                 parts.append(f"{k}={s[k]:.3f}")
+        if isinstance(s.get("preserve_all_changed"), float):
+            regions = " ".join(f"{k}={100 * s[f'preserve_{k}_changed']:.2f}%"
+                               for k in ("face", "hair", "background", "lower_body")
+                               if isinstance(s.get(f"preserve_{k}_changed"), float))
+            parts.append(f"preserved_changed={100 * s['preserve_all_changed']:.2f}% ({regions}) "
+                         f"preserve_violations={s['preserve_violations']}")
         typer.echo(" ".join(parts))
-    typer.echo(f"wrote {out / 'metrics.json'}")
+    typer.echo(f"wrote {out / 'metrics.json'}" + (f" and {out / 'report.html'}" if report else ""))
 
 
 data_app = typer.Typer(no_args_is_help=True, help="Try-on datasets: synthetic paired data, previews, statistics.")

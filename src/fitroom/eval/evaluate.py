@@ -6,6 +6,10 @@ computed from the pose and the parse (the dataset's own with ``analysis="given"`
 with ``"own"``) and nothing inside it is used; the result is compared with the photo.
 Unpaired samples get an everyday try-on image but no full-reference metric. As a baseline,
 paired samples also score the cloth-agnostic input itself (the removed region painted grey).
+
+Every try-on (paired and photo) is also checked for preservation (:mod:`fitroom.eval.preservation`):
+the fraction of face, hair, background and lower-body pixels of the input that changed.
+Besides ``metrics.json`` and ``images/``, :mod:`fitroom.eval.report` writes ``report.html``.
 """
 
 from __future__ import annotations
@@ -21,7 +25,10 @@ import numpy as np
 from fitroom.data.layouts import read_dataset
 from fitroom.errors import FitroomError
 from fitroom.eval.metrics import mask_iou, psnr, ssim
+from fitroom.eval.preservation import PRESERVED_REGIONS, flatten, preservation
 from fitroom.labels import Cihp
+
+PRESERVE_KEYS = [f"preserve_{k}_{m}" for k in (*PRESERVED_REGIONS, "all") for m in ("changed", "mad")]
 
 PARSE_CLASSES = {
     "upper_clothes": (Cihp.UPPER_CLOTHES,),
@@ -64,8 +71,16 @@ def _read_meta(root: Path) -> dict[str, dict]:
 
 
 def _breakdowns(rows: list[dict], meta: dict[str, dict]) -> dict:
-    """Mean SSIM/PSNR of paired rows grouped by each categorical attribute in ``meta``."""
+    """Mean SSIM/PSNR of paired rows grouped by each categorical attribute in ``meta``
+    (and the mean changed fraction of preserved pixels, where the rows have it)."""
     out: dict[str, dict] = {}
+
+    def stats(g: list[dict]) -> dict:
+        d = {"n": len(g), "ssim": _mean(x["ssim"] for x in g), "psnr": _mean(x["psnr"] for x in g)}
+        if any(x.get("preserve_all_changed") is not None for x in g):
+            d["preserve_all_changed"] = _mean(x.get("preserve_all_changed") for x in g)
+        return d
+
     paired = [r for r in rows if r.get("ssim") is not None]
     keys = sorted({k for r in paired for k in meta.get(r["person"], {})} - {"id", "index", "person_id", "garment_id", "split", "seed"})
     for k in keys:
@@ -75,23 +90,24 @@ def _breakdowns(rows: list[dict], meta: dict[str, dict]) -> dict:
             if isinstance(v, (str, int, bool)):
                 groups[str(v)].append(r)
         if 1 < len(groups) <= 24:
-            out[k] = {v: {"n": len(g), "ssim": _mean(x["ssim"] for x in g), "psnr": _mean(x["psnr"] for x in g)}
-                      for v, g in sorted(groups.items())}
+            out[k] = {v: stats(g) for v, g in sorted(groups.items())}
     # the garment category the analysis saw, also without meta
     groups = defaultdict(list)
     for r in paired:
         groups[r.get("category", "?")].append(r)
-    out.setdefault("detected_category", {v: {"n": len(g), "ssim": _mean(x["ssim"] for x in g),
-                                             "psnr": _mean(x["psnr"] for x in g)} for v, g in sorted(groups.items())})
+    out.setdefault("detected_category", {v: stats(g) for v, g in sorted(groups.items())})
     return out
 
 
 def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limit: int | None = None,
              debug: bool = False, split: str | None = None, engine: str = "classical",
              weights: str | Path | None = None, lpips_weights: str | Path | None = None,
-             inception_weights: str | Path | None = None) -> dict:
+             inception_weights: str | Path | None = None, report: bool = True, grid_rows: int = 8) -> dict:
     """Run the evaluation; writes ``out/metrics.json`` and ``out/images/<person stem>.png``
-    (and with ``debug``, one image per stage in ``out/debug/<person stem>/``)."""
+    (and with ``debug``, one image per stage in ``out/debug/<person stem>/``; with
+    ``report``, ``out/report.html`` with plots and image grids of the first ``grid_rows``
+    samples of each subset and its 8 worst by SSIM)."""
+    from fitroom.eval.report import GridCollector, write_report
     from fitroom.garment import garment_mask
     from fitroom.imaging import save_image
     from fitroom.person.agnostic import agnostic_image
@@ -117,6 +133,7 @@ def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limi
     real_feats: dict[str, list] = defaultdict(list)
     fake_feats: dict[str, list] = defaultdict(list)
     rows = []
+    grids = GridCollector(first=grid_rows, worst=8) if report else None
     for s in samples:
         row: dict = {"subset": s.subset, "person": s.person_id, "garment": s.garment_id, "paired": s.paired}
         t0 = time.perf_counter()
@@ -148,6 +165,10 @@ def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limi
             protocol = Protocol.PAIRED if s.paired else Protocol.PHOTO
             result = pipe(pa, garment, protocol=protocol)
             save_image(out / "images" / f"{s.person_id}.png", result.image)
+            # preservation: against the input photo, on the parse map the try-on used
+            keep_out = result.removed_region if protocol == Protocol.PAIRED else None
+            pres = preservation(person, result.image, pa.parse, result.garment.category, exclude=keep_out)
+            row.update(flatten(pres))
             if inception is not None:  # FID/KID compare the sets of results and of real photos
                 real_feats[s.subset].append(inception.features([person])[0])
                 fake_feats[s.subset].append(inception.features([result.image])[0])
@@ -164,6 +185,10 @@ def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limi
                 grey = agnostic_image(person, result.removed_region)
                 row["baseline_agnostic_ssim"] = ssim(grey, person)
                 row["baseline_agnostic_psnr"] = psnr(grey, person)
+            if grids is not None:
+                grids.add(row, person=person, garment=garment, result=result.image,
+                          model_input=grey if s.paired else person, truth=person if s.paired else None,
+                          parse=pa.parse, category=result.garment.category, exclude=keep_out)
             row["status"] = "ok"
         except FitroomError as e:
             row["status"] = "failed"
@@ -185,8 +210,10 @@ def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limi
         summary = {"n": len(rs), "failed": sum(r["status"] != "ok" for r in rs),
                    "n_paired": sum(r["paired"] for r in rs)}
         for key in ["ssim", "ms_ssim", "psnr", "lpips", "baseline_agnostic_ssim", "baseline_agnostic_psnr",
-                    "garment_mask_iou"] + [f"parse_iou_{k}" for k in PARSE_CLASSES]:
+                    "garment_mask_iou"] + [f"parse_iou_{k}" for k in PARSE_CLASSES] + PRESERVE_KEYS:
             summary[key] = _mean(r.get(key) for r in rs)
+        # samples whose try-on altered a region it must preserve (more than MAX_CHANGED of it)
+        summary["preserve_violations"] = sum(r.get("preserve_ok") is False for r in rs)
         summary["failures_by_cause"] = dict(Counter(r["cause"] for r in rs if r["status"] != "ok"))
         summary["own_analysis_failures"] = dict(Counter(r["own_analysis_error"].split(":")[0] for r in rs
                                                         if r.get("own_analysis_error")))
@@ -201,7 +228,9 @@ def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limi
             summary["fid"] = fid_from_features(np.array(real), np.array(fake))
             summary["kid"] = list(kid_from_features(np.array(real), np.array(fake), subset_size=min(1000, len(real))))
         subsets[name] = summary
-    report = {"data": str(data), "analysis": analysis, "engine": engine, "weights": None if weights is None else str(weights), "protocol": "paired samples: leak-free agnostic region; unpaired: photo",
+    result_json = {"data": str(data), "analysis": analysis, "engine": engine, "weights": None if weights is None else str(weights), "protocol": "paired samples: leak-free agnostic region; unpaired: photo",
               "subsets": subsets, "samples": rows}
-    (out / "metrics.json").write_text(json.dumps(report, indent=2, default=float))
-    return report
+    (out / "metrics.json").write_text(json.dumps(result_json, indent=2, default=float))
+    if grids is not None:
+        write_report(result_json, out, grids)
+    return result_json
