@@ -3,6 +3,7 @@
 import dataclasses
 import json
 import re
+from urllib.parse import unquote
 
 import numpy as np
 import pytest
@@ -38,7 +39,7 @@ def test_cli_writes_report_and_preservation(data, tmp_path):
     s = m["subsets"]["all"]
     assert 0.0 <= s["preserve_all_changed"] <= 1.0 and isinstance(s["preserve_violations"], int)
     html = (out / "report.html").read_text()
-    links = re.findall(r'(?:src|href)="([^"]+)"', html)
+    links = [unquote(x) for x in re.findall(r'(?:src|href)="([^"]+)"', html)]
     assert links and all((out / l).is_file() for l in links)
     assert any(l.startswith("grids/") and l.endswith("_first.png") for l in links)
     assert any(l.startswith("images/") for l in links)

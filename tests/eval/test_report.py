@@ -1,6 +1,7 @@
 import json
 import re
 from pathlib import Path
+from urllib.parse import unquote
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ from fitroom.labels import Cihp
 
 
 def _links(html: str) -> list[str]:
-    return re.findall(r'(?:src|href)="([^"]+)"', html)
+    return [unquote(x) for x in re.findall(r'(?:src|href)="([^"]+)"', html)]
 
 
 def _assert_links_exist(out: Path, html: str) -> list[str]:
@@ -24,7 +25,8 @@ def _assert_links_exist(out: Path, html: str) -> list[str]:
 
 
 def _sample(i: int, ssim: float | None, ok: bool = True) -> dict:
-    r = {"subset": "a" if i % 2 else "b", "person": f"{i:05d}_00", "garment": f"{i:05d}_00", "paired": ssim is not None,
+    person = "p 1#x" if i == 1 else f"{i:05d}_00"  # links are URL-quoted
+    r = {"subset": "a" if i % 2 else "b", "person": person, "garment": f"{i:05d}_00", "paired": ssim is not None,
          "status": "ok", "category": "dress", "seconds": 0.1}
     if ssim is not None:
         r.update(ssim=ssim, psnr=20 + 10 * ssim, ms_ssim=ssim)
@@ -83,7 +85,7 @@ def test_report_has_tables_plots_grids_and_only_existing_links(tmp_path):
     grid = Image.open(out / "grids/a_worst.png")
     assert grid.height > 3 * 150 and grid.width > 5 * 100
     # result images of every successful sample are linked; the failed one has none on disk
-    assert "images/00001_00.png" in links and "images/00099_00.png" not in links
+    assert "images/p 1#x.png" in links and "images/00003_00.png" in links and "images/00099_00.png" not in links
     # tables: summary with every subset, the "not computed" note, preservation, breakdown, failures
     assert "<th>a</th><th>b</th><th>all</th>" in html.replace("\n", "")
     assert "not computed: no weights" in html

@@ -18,6 +18,7 @@ import math
 import re
 from collections import defaultdict
 from pathlib import Path
+from urllib.parse import quote
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -331,7 +332,7 @@ def _td(text, cls: str = "") -> str:
 
 
 def _img(rel: str, alt: str) -> str:
-    return f'<img src="{html.escape(rel)}" alt="{html.escape(alt)}">'
+    return f'<img src="{html.escape(quote(rel))}" alt="{html.escape(alt)}">'
 
 
 def write_report(report: dict, out: str | Path, grids: GridCollector | None = None) -> Path:
@@ -458,7 +459,7 @@ def write_report(report: dict, out: str | Path, grids: GridCollector | None = No
     trs = []
     for r in order:
         img_rel = f"images/{r['person']}.png"
-        link = (f'<td><a href="{html.escape(img_rel)}">{html.escape(r["person"])}</a></td>'
+        link = (f'<td><a href="{html.escape(quote(img_rel))}">{html.escape(r["person"])}</a></td>'
                 if (out / img_rel).exists() else _td(r["person"]))
         p = r.get("preserve_all_changed")
         trs.append([link, _td(r["subset"]), _td(r["garment"]), _td(r.get("category", "")),
