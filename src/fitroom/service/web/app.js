@@ -45,6 +45,7 @@ const state = {
   tryonTotal: 0,
   tryonPage: 1,
   shown: null,           // the try-on shown on the stage (succeeded) or null
+  shownReady: false,     // its image has loaded
   ticket: 0,             // increments per try-on request; only the latest drives the stage
   busy: null,            // {garment, job, started, status}
   durations: [],         // seconds of recent try-ons, for the progress estimate
@@ -238,6 +239,7 @@ function timeAgo(iso) {
 function categoryName(cat) { return CATEGORY_SINGULAR[cat] || (cat ? cat[0].toUpperCase() + cat.slice(1) : ""); }
 
 function garmentName(id) {
+  if (!id) return "A removed garment";
   const g = state.garmentById.get(id);
   return g ? g.name : "Garment";
 }
@@ -516,14 +518,8 @@ async function deletePhoto(photo) {
   }
 }
 
-const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
-
 async function uploadPhoto(file) {
   if (!file) return;
-  if (file.size > MAX_UPLOAD_BYTES) {
-    toast(`That photo is ${(file.size / 1048576).toFixed(1)} MB; the limit is 20 MB.`, { tone: "error", title: "Photo too large" });
-    return;
-  }
   const stage = $("#stage");
   const busy = startBusy({ title: "Uploading your photo", step: "Checking the photo…", garment: null });
   const form = new FormData();
@@ -750,7 +746,7 @@ async function loadHistory({ append = false } = {}) {
   renderHistory();
   renderGarmentMarks();
   // garments in the history that this catalog page doesn't hold: fetch their names
-  const missing = [...new Set(state.tryons.map((t) => t.garment_id))].filter((id) => !state.garmentById.has(id));
+  const missing = [...new Set(state.tryons.map((t) => t.garment_id))].filter((id) => id && !state.garmentById.has(id));
   for (const id of missing.slice(0, 24)) {
     api(`/garments/${id}`).then((g) => { state.garmentById.set(g.id, g); renderHistory(); }).catch(() => {});
   }
@@ -837,8 +833,9 @@ function renderStage() {
     setImage($("#before-img"), null);
   }
   const shown = state.shown;
-  compare.dataset.state = shown ? "result" : "photo";
-  if (!shown) setImage($("#after-img"), null);
+  compare.dataset.state = shown ? (state.shownReady ? "result" : "loading") : "photo";
+  if (shown) compare.dataset.tryonId = shown.id;
+  else { delete compare.dataset.tryonId; setImage($("#after-img"), null); }
   stage.dataset.state = hasBusy ? "busy" : shown ? "result" : photo ? "photo" : "empty";
   $("#download-button").disabled = !shown;
   $("#share-button").disabled = !shown;
@@ -859,6 +856,7 @@ function renderStage() {
 
 async function showTryon(job) {
   state.shown = job;
+  state.shownReady = false;
   renderStage();
   renderGarmentMarks();
   renderHistory();
@@ -866,10 +864,12 @@ async function showTryon(job) {
   const after = $("#after-img");
   after.alt = `You wearing ${garmentName(job.garment_id)}`;
   setSlider(50);
-  compare.dataset.state = "loading";
   try {
     await setImage(after, job.image_url);
-    if (state.shown?.id === job.id) compare.dataset.state = "result";
+    if (state.shown?.id === job.id) {
+      state.shownReady = true;
+      compare.dataset.state = "result";
+    }
   } catch (err) {
     if (state.shown?.id === job.id) { state.shown = null; renderStage(); }
     showError(err, "Couldn't load the result");
