@@ -10,7 +10,7 @@ from fitroom.service.settings import Settings, load_settings
 __all__ = ["Settings", "create_app", "load_settings"]
 
 
-def create_app(settings: Settings | None = None):
+def create_app(settings: Settings | None = None, on_ready=None):
     from fitroom.service.app import create_app as _create
 
-    return _create(settings)
+    return _create(settings, on_ready)

@@ -9,6 +9,7 @@ dependencies in ``fitroom.service.api.deps``.
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -27,7 +28,8 @@ __all__ = ["WEB_DIR", "create_app"]
 WEB_DIR = Path(__file__).resolve().parent / "web"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, on_ready: Callable[[], None] | None = None) -> FastAPI:
+    """The application; ``on_ready`` is called once start-up has finished."""
     settings = settings or load_settings()
 
     @asynccontextmanager
@@ -36,6 +38,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.services = svc
         app.state.metrics_holder.metrics = svc.metrics
         start_queue(svc)
+        if on_ready is not None:
+            on_ready()
         try:
             yield
         finally:

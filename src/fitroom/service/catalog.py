@@ -39,11 +39,12 @@ def seed_demo_catalog(db: Database, storage: Storage, engine: TryOnEngine) -> in
         if key in have:
             continue
         image = load_image(path)
-        ga = engine.analyze_garment(image)
+        ga = engine.garment(f"example:{path.name}", lambda: image)
         gid = new_id()
         img_rel = storage.rel("catalog", f"{gid}.png")
         mask_rel = storage.rel("catalog", f"{gid}.mask.png")
-        storage.write(img_rel, encode_png(image))
+        # the bundled PNGs are fitroom's own renderings: stored as they are
+        storage.write(img_rel, path.read_bytes() if path.suffix == ".png" else encode_png(image))
         storage.write(mask_rel, encode_png(ga.mask.astype("uint8") * 255))
         with db.session() as s:
             s.add(Garment(id=gid, user_id=None, name=_title(path.stem), category=str(ga.category),

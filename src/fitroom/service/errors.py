@@ -44,9 +44,10 @@ _STATUS_MESSAGES = {404: "Nothing is here.", 405: "This method is not allowed he
                     401: "Sign in first.", 400: "The request is malformed."}
 
 
-def _sentence(s: str) -> str:
+def _sentence(s: str, capitalize: bool = True) -> str:
     s = s.strip()
-    s = s[:1].upper() + s[1:]
+    if capitalize:
+        s = s[:1].upper() + s[1:]
     return s if s.endswith((".", "?", "!")) else s + "."
 
 
@@ -61,10 +62,10 @@ def _validation_message(exc: RequestValidationError) -> str:
         where = f"header {where}"
     msg = e.get("msg", "is not valid")
     if e.get("type") == "missing":
-        return _sentence(f"{where} is required" if where else "A required field is missing")
+        return _sentence(f"{where} is required" if where else "A required field is missing", capitalize=not where)
     if e.get("type") in ("json_invalid",):
         return "The request body is not valid JSON."
-    return _sentence(f"{where}: {msg}" if where else msg)
+    return _sentence(f"{where}: {msg[:1].lower() + msg[1:]}" if where else msg, capitalize=not where)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -36,13 +36,17 @@ from fitroom.service.models import Event, Garment, Photo, TryOn, utcnow
 from fitroom.service.settings import Settings
 from fitroom.service.storage import Storage
 
-__all__ = ["InProcessQueue", "JobContext", "LeaseKeeper", "Notifier", "RedisQueue", "claim", "reap", "run_job",
+__all__ = ["InProcessQueue", "JobContext", "LeaseKeeper", "Notifier", "RedisQueue", "claim", "done_channel", "queue_key", "reap", "run_job",
            "worker_name"]
 
 log = logging.getLogger("fitroom.jobs")
 
-QUEUE_KEY = "fitroom:tryons:queue"
-DONE_CHANNEL = "fitroom:tryons:done"
+def queue_key(settings: Settings) -> str:
+    return f"{settings.redis_prefix}tryons:queue"
+
+
+def done_channel(settings: Settings) -> str:
+    return f"{settings.redis_prefix}tryons:done"
 
 
 def worker_name(kind: str = "w") -> str:
@@ -367,6 +371,7 @@ class RedisQueue:
         self._reaper = _Reaper(ctx, self.submit, self.pending)
         self._stop = threading.Event()
         self._workers: list[threading.Thread] = []
+        self.key = queue_key(ctx.settings)
 
     def start(self, reaper: bool = True) -> None:
         for i in range(self.threads):
@@ -377,11 +382,11 @@ class RedisQueue:
             self._reaper.start()
 
     def submit(self, job_id: str) -> None:
-        self.client.lpush(QUEUE_KEY, job_id)
+        self.client.lpush(self.key, job_id)
 
     def pending(self) -> int | None:
         try:
-            return int(self.client.llen(QUEUE_KEY))
+            return int(self.client.llen(self.key))
         except Exception:
             return None
 
@@ -389,7 +394,7 @@ class RedisQueue:
         wid = worker_name("r")
         while not self._stop.is_set():
             try:
-                item = self.client.brpop([QUEUE_KEY], timeout=1)
+                item = self.client.brpop([self.key], timeout=1)
             except Exception:
                 log.warning("redis unavailable; retrying", exc_info=True)
                 self._stop.wait(1.0)

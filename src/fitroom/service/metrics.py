@@ -52,6 +52,13 @@ class Metrics:
         return generate_latest(self.registry)
 
 
+def _template(scope) -> str:
+    """The route template of the request (``/v1/photos/{photo_id}``): bounded label values."""
+    params = {str(v): k for k, v in (scope.get("path_params") or {}).items()}
+    parts = scope.get("path", "").split("/")
+    return "/".join(f"{{{params[p]}}}" if p in params else p for p in parts)
+
+
 class MetricsMiddleware:
     """Pure ASGI: counts and times every HTTP request by its route template."""
 
@@ -72,8 +79,8 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, _send)
         finally:
-            route = scope.get("route")
-            path = getattr(route, "path", None) or ("static" if status["code"] < 400 else "unmatched")
+            path = _template(scope) if scope.get("route") is not None else (
+                "static" if status["code"] < 400 else "unmatched")
             method = scope.get("method", "GET")
             self.metrics.requests.labels(method, path, str(status["code"])).inc()
             self.metrics.latency.labels(method, path).observe(time.perf_counter() - start)

@@ -12,14 +12,14 @@ from sqlalchemy import func, select
 from fitroom.service.catalog import seed_demo_catalog
 from fitroom.service.db import Database, migrate
 from fitroom.service.engine import TryOnEngine, get_engine
-from fitroom.service.jobs import DONE_CHANNEL, InProcessQueue, JobContext, LeaseKeeper, Notifier, RedisQueue
+from fitroom.service.jobs import done_channel, InProcessQueue, JobContext, LeaseKeeper, Notifier, RedisQueue
 from fitroom.service.metrics import Metrics
 from fitroom.service.models import TryOn
 from fitroom.service.ratelimit import MemoryRateLimiter, RedisRateLimiter
 from fitroom.service.settings import Settings
 from fitroom.service.storage import Storage
 
-__all__ = ["Services", "build_services", "start_queue", "stop_services"]
+__all__ = ["Services", "build_services", "preflight", "start_queue", "stop_services"]
 
 log = logging.getLogger("fitroom.service")
 
@@ -48,6 +48,35 @@ class Services:
             return int(s.execute(select(func.count()).select_from(TryOn).where(TryOn.status == "queued")).scalar_one())
 
 
+def preflight(settings: Settings) -> None:
+    """Reach the database and Redis now, so that a wrong URL is one clear line at start-up."""
+    from sqlalchemy import create_engine, text
+
+    from fitroom.errors import FitroomError
+
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise FitroomError(f"cannot create the data folder {settings.data_dir}: {e.strerror}") from None
+    if settings.database_url:
+        engine = create_engine(settings.database_url)
+        try:
+            with engine.connect() as c:
+                c.execute(text("SELECT 1"))
+        except Exception as e:
+            msg = str(getattr(e, "orig", e)).strip().splitlines()[0] if str(getattr(e, "orig", e)).strip() else type(e).__name__
+            raise FitroomError(f"cannot connect to the database (FITROOM_DATABASE_URL): {msg}") from None
+        finally:
+            engine.dispose()
+    if settings.redis_url:
+        import redis
+
+        try:
+            redis.Redis.from_url(settings.redis_url, socket_connect_timeout=3).ping()
+        except Exception as e:
+            raise FitroomError(f"cannot connect to Redis (FITROOM_REDIS_URL): {e}") from None
+
+
 def build_services(settings: Settings) -> Services:
     """Connect, migrate, load models, seed the catalog; the queue is created but not started."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -64,7 +93,7 @@ def build_services(settings: Settings) -> Services:
         redis_client.ping()
     svc = Services(settings=settings, db=db, storage=storage, engine=engine, metrics=None,  # type: ignore[arg-type]
                    notifier=Notifier(),
-                   limiter=RedisRateLimiter(redis_client) if redis_client is not None else MemoryRateLimiter(),
+                   limiter=RedisRateLimiter(redis_client, prefix=f"{settings.redis_prefix}rl:") if redis_client is not None else MemoryRateLimiter(),
                    redis=redis_client, signing_key=settings.signing_key())
     svc.metrics = Metrics(svc.job_counts)
     if settings.seed_demo_catalog:
@@ -101,7 +130,7 @@ def _publisher(svc: Services):
     def done(job_id: str) -> None:
         svc.notifier.notify(job_id)
         try:
-            svc.redis.publish(DONE_CHANNEL, job_id)
+            svc.redis.publish(done_channel(svc.settings), job_id)
         except Exception:
             pass
 
@@ -113,7 +142,7 @@ def _listen_done(svc: Services) -> None:
     while True:
         try:
             pubsub = svc.redis.pubsub(ignore_subscribe_messages=True)
-            pubsub.subscribe(DONE_CHANNEL)
+            pubsub.subscribe(done_channel(svc.settings))
             for msg in pubsub.listen():
                 data = msg.get("data")
                 if isinstance(data, bytes):

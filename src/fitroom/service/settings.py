@@ -35,6 +35,8 @@ class Settings(BaseSettings):
                                      "PostgreSQL: postgresql+psycopg://user@host/db.")
     redis_url: str | None = Field(default=None, description="redis://host:port/db: enables the Redis job queue and separate "
                                   "worker processes ('fitroom worker'); default: an in-process worker pool.")
+    redis_prefix: str = Field(default="fitroom:", min_length=1, max_length=100,
+                              description="Prefix of every Redis key and channel (to share one Redis).")
     secret_key: str | None = Field(default=None, min_length=32, description="Signs shared links. Default: a random key kept in <data_dir>/secret_key.")
 
     # --- accounts ------------------------------------------------------------------------
