@@ -1,7 +1,8 @@
 """Browser tests: the real ``fitroom serve`` in a subprocess, Debian's Chromium driven by Playwright.
 
 Screenshots of each step go to ``out/e2e/NN_step.png`` (``out/`` is gitignored). Set
-``FITROOM_CHROMIUM`` to use another Chromium binary; the tests skip when none is found.
+``FITROOM_CHROMIUM`` to use another Chromium binary (the tests skip when none is found) and
+``FITROOM_E2E_URL`` to test a server that is already running instead of starting one.
 """
 
 from __future__ import annotations
@@ -62,7 +63,12 @@ def shots() -> Path:
 
 @pytest.fixture(scope="session")
 def server(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Starts ``fitroom serve`` on a free port with a fresh data folder; yields its base URL."""
+    """Starts ``fitroom serve`` on a free port with a fresh data folder; yields its base URL.
+
+    ``FITROOM_E2E_URL=http://host:port`` runs the tests against a server already running."""
+    if os.environ.get("FITROOM_E2E_URL"):
+        yield os.environ["FITROOM_E2E_URL"].rstrip("/")
+        return
     data = tmp_path_factory.mktemp("fitroom-data")
     port = _free_port()
     env = {**os.environ, "FITROOM_DATA_DIR": str(data)}

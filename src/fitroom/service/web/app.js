@@ -339,7 +339,6 @@ async function submitAuth(event) {
     localStorage.setItem(STORE.user, JSON.stringify(data.user));
     $("#auth-password").value = "";
     await enterApp();
-    if (state.authMode === "signup") toast("Your fitting room is ready. Start by adding a photo of yourself.", { tone: "success", title: "Welcome to fitroom" });
   } catch (err) {
     setAuthError(err instanceof ApiError ? err.message : "Something unexpected went wrong. Please try again.");
     if (!(err instanceof ApiError)) console.error(err);
@@ -829,8 +828,12 @@ function renderStage() {
     compare.style.setProperty("--ar", `${photo.width || 3} / ${photo.height || 4}`);
     compare.style.setProperty("--arn", String(ratio));
     setImage($("#before-img"), photo.image_url).catch(() => {});
+    setImage($("#stage-backdrop"), photo.image_url).catch(() => {});
+    fitCompare();
   } else {
     setImage($("#before-img"), null);
+    setImage($("#stage-backdrop"), null);
+    $("#stage-backdrop").classList.add("loading");
   }
   const shown = state.shown;
   compare.dataset.state = shown ? (state.shownReady ? "result" : "loading") : "photo";
@@ -844,7 +847,7 @@ function renderStage() {
   if (shown) {
     const g = state.garmentById.get(shown.garment_id);
     title.textContent = g ? g.name : "Your look";
-    sub.textContent = `${g ? categoryName(g.category) + " · " : ""}drag the slider to compare`;
+    sub.textContent = [g && categoryName(g.category), timeAgo(shown.finished_at || shown.created_at)].filter(Boolean).join(" · ");
   } else if (photo) {
     title.textContent = "Your photo";
     sub.textContent = "Pick a garment from the catalog to try it on";
@@ -1001,6 +1004,15 @@ function scrollStageIntoViewOnPhone() {
 
 // ---------------------------------------------------------------- compare slider
 
+/** Lets the picture fill the stage's width when letterboxing would leave only thin bars. */
+function fitCompare() {
+  const compare = $("#compare");
+  if (compare.hidden) return;
+  compare.classList.remove("fill");
+  const stageW = $("#stage").clientWidth;
+  if (stageW && compare.offsetWidth / stageW > 0.9) compare.classList.add("fill");
+}
+
 function setSlider(pct) {
   const v = Math.max(0, Math.min(100, pct));
   const compare = $("#compare");
@@ -1151,6 +1163,7 @@ function wire() {
   $("#more-history").addEventListener("click", () => loadHistory({ append: true }).catch(showError));
 
   initSlider();
+  new ResizeObserver(() => fitCompare()).observe($("#stage"));
   $("#download-button").addEventListener("click", downloadShown);
   $("#share-button").addEventListener("click", shareShown);
   $("#share-copy").addEventListener("click", copyShare);
