@@ -77,7 +77,7 @@ def preflight(settings: Settings) -> None:
             raise FitroomError(f"cannot connect to Redis (FITROOM_REDIS_URL): {e}") from None
 
 
-def build_services(settings: Settings) -> Services:
+def build_services(settings: Settings, seed: bool = True) -> Services:
     """Connect, migrate, load models, seed the catalog; the queue is created but not started."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.db_url)
@@ -96,7 +96,7 @@ def build_services(settings: Settings) -> Services:
                    limiter=RedisRateLimiter(redis_client, prefix=f"{settings.redis_prefix}rl:") if redis_client is not None else MemoryRateLimiter(),
                    redis=redis_client, signing_key=settings.signing_key())
     svc.metrics = Metrics(svc.job_counts)
-    if settings.seed_demo_catalog:
+    if seed and settings.seed_demo_catalog:
         seed_demo_catalog(db, storage, engine)
     return svc
 
@@ -114,7 +114,10 @@ def start_queue(svc: Services) -> None:
                      on_done=svc.notifier.notify, on_outcome=outcome,
                      leases=LeaseKeeper(svc.db, s.job_lease_seconds))
     if svc.redis is not None:
-        svc.queue = RedisQueue(ctx, svc.redis, threads=0)
+        # jobs run in 'fitroom worker' processes; the server runs some itself only when
+        # FITROOM_WORKERS is set explicitly
+        threads = s.workers if "workers" in s.model_fields_set else 0
+        svc.queue = RedisQueue(ctx, svc.redis, threads=threads)
         ctx.on_done = _publisher(svc)
         svc.queue.start()
         t = threading.Thread(target=_listen_done, args=(svc,), name="fitroom-done-listener", daemon=True)
