@@ -5,6 +5,7 @@ Each step saves a screenshot under out/e2e/ (see conftest.py)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -18,13 +19,30 @@ def _garment_cards(page):
 
 
 def _try_on(page, e2e, index: int, previous: str | None, progress_shot: str | None = None) -> str:
-    """Clicks the index-th garment and waits for its result; returns the try-on id."""
+    """Clicks the index-th garment and waits for its result; returns the try-on id.
+
+    With ``progress_shot``, the first status poll is held back for a moment so that the
+    screenshot shows the progress overlay (a try-on on the demo photo can finish faster than
+    a screenshot is taken)."""
+    held = []
+    poll = re.compile(r"/v1/tryons/[^/?]+\?wait=")
+    if progress_shot:
+        page.route(poll, lambda route: held.append(route))
     card = _garment_cards(page).nth(index)
     card.click()
     if progress_shot:
-        # the progress overlay appears at once and stays while the job runs
         page.wait_for_selector("#stage-busy:not([hidden])", timeout=5_000)
+        for _ in range(60):  # the poll arrives unless the POST already returned a finished job
+            if held:
+                break
+            page.wait_for_timeout(50)
+        page.wait_for_timeout(900)  # the progress bar moves on
+        assert page.is_visible("#stage-busy"), "progress is shown while the try-on runs"
+        assert page.inner_text("#busy-title").startswith("Fitting ")
         e2e.shot(page, progress_shot)
+        for route in held:
+            route.continue_()
+        page.unroute(poll)
     tryon_id = e2e.wait_result(page, previous)
     page.wait_for_selector("#stage-busy", state="hidden", timeout=10_000)
     return tryon_id

@@ -158,7 +158,10 @@ function authImage(url) {
       try {
         res = await fetch(url, { headers: { Authorization: `Bearer ${state.token}` } });
       } catch { throw networkError(); }
-      if (!res.ok) throw await errorFrom(res);
+      if (!res.ok) {
+        if (res.status === 401 && state.token) sessionEnded();
+        throw await errorFrom(res);
+      }
       return URL.createObjectURL(await res.blob());
     });
     p.catch(() => blobCache.delete(url));
@@ -840,11 +843,17 @@ function renderStage() {
   if (shown) compare.dataset.tryonId = shown.id;
   else { delete compare.dataset.tryonId; setImage($("#after-img"), null); }
   stage.dataset.state = hasBusy ? "busy" : shown ? "result" : photo ? "photo" : "empty";
+  const col = $(".stage-col");
+  col.dataset.photos = String(state.photos.length);
+  col.dataset.result = String(!!shown);
   $("#download-button").disabled = !shown;
   $("#share-button").disabled = !shown;
   const title = $("#caption-title");
   const sub = $("#caption-sub");
-  if (shown) {
+  if (hasBusy && state.busy.garment) {
+    title.textContent = state.busy.garment.name;
+    sub.textContent = "Trying it on…";
+  } else if (shown) {
     const g = state.garmentById.get(shown.garment_id);
     title.textContent = g ? g.name : "Your look";
     sub.textContent = [g && categoryName(g.category), timeAgo(shown.finished_at || shown.created_at)].filter(Boolean).join(" · ");
@@ -928,8 +937,8 @@ function averageDuration() {
 // ---------------------------------------------------------------- try-on
 
 const STEP_TEXT = {
-  queued: "Waiting for a free fitting room…",
-  running: "Fitting it to your photo…",
+  queued: "Getting the fitting room ready…",
+  running: "Fitting it to your pose…",
 };
 
 async function tryOn(garment) {
