@@ -156,12 +156,19 @@ def test_shopper_journey(open_page, e2e, server, tmp_path: Path):
         "() => [...document.querySelectorAll('#history-grid .history-item img')].length === 2 && "
         "[...document.querySelectorAll('#history-grid .history-item img')].every(i => i.complete && i.naturalWidth > 0 && !i.classList.contains('loading'))"
     )
-    d12 = e2e.image_diff(page, "#history-grid .history-item:nth-child(1) img", "#history-grid .history-item:nth-child(2) img")
+    d12 = e2e.image_diff(page, "#history-grid .history-card:nth-child(1) img", "#history-grid .history-card:nth-child(2) img")
     assert d12["changed"] > 0.01, f"the two results look the same: {d12}"
     e2e.shot(page, "10_history")
+    # a reload keeps the session (token in localStorage), the photo and the history
+    page.reload()
+    page.wait_for_selector("#app-view:not([hidden])")
+    page.wait_for_selector("#compare[data-state=photo]:not([hidden])")
+    page.click("#tab-history")
+    items.nth(1).wait_for()
+    assert items.count() == 2
     # opening the older one from the history shows it on the stage
     page.locator(f"#history-grid .history-item[data-tryon-id='{first}']").click()
-    e2e.wait_result(page, second)
+    e2e.wait_result(page)
     assert page.get_attribute("#compare", "data-tryon-id") == first
     assert page.inner_text("#caption-title") == first_name
 
@@ -257,8 +264,18 @@ def test_phone(open_page, e2e):
     page.click("#account-button")
     page.wait_for_selector("#account-menu:not([hidden])")
     e2e.shot(page, "25_phone_menu")
+    page.keyboard.press("Escape")
+    # delete the photo: confirmation, then the empty stage again
+    page.click("#photo-strip .photo-thumb .remove")
+    page.wait_for_selector("#confirm-dialog[open]")
+    e2e.shot(page, "26_phone_delete_photo")
+    page.click("#confirm-ok")
+    page.wait_for_selector("#stage-empty:not([hidden])")
+    assert page.locator("#photo-strip .photo-thumb").count() == 0
+    page.click("#account-button")
     page.click("#signout-button")
     page.wait_for_selector("#auth-view:not([hidden])")
+    assert page.evaluate("localStorage.getItem('fitroom.token')") is None
 
 
 def test_errors_are_readable(open_page, e2e, tmp_path: Path):

@@ -503,9 +503,12 @@ function renderPhotos() {
 }
 
 async function deletePhoto(photo) {
+  const looks = state.tryons.filter((t) => t.photo_id === photo.id).length;
   const ok = await confirmDialog({
     title: "Delete this photo?",
-    html: "The photo is removed from fitroom for good. Try-ons already made from it stay in your history until you delete your data.",
+    html: looks
+      ? `The photo and the ${looks === 1 ? "look" : `${looks} looks`} made from it are deleted from fitroom for good, along with any links you shared to them.`
+      : "The photo is deleted from fitroom for good.",
     confirmLabel: "Delete photo",
   });
   if (!ok) return;
@@ -513,8 +516,15 @@ async function deletePhoto(photo) {
     await api(`/photos/${photo.id}`, { method: "DELETE" });
     forgetImage(photo.image_url);
     state.photos = state.photos.filter((p) => p.id !== photo.id);
-    if (state.photoId === photo.id) selectPhoto(state.photos[0]?.id || null); else renderPhotos();
-    toast("Photo deleted.", { tone: "success" });
+    const gone = state.tryons.filter((t) => t.photo_id === photo.id);
+    for (const t of gone) if (t.image_url) forgetImage(t.image_url);
+    state.tryons = state.tryons.filter((t) => t.photo_id !== photo.id);
+    state.tryonTotal = Math.max(0, state.tryonTotal - gone.length);
+    if (state.photoId === photo.id) selectPhoto(state.photos[0]?.id || null);
+    else renderPhotos();
+    renderHistory();
+    renderGarmentMarks();
+    toast("Photo deleted.", { tone: "success", timeout: 3000 });
   } catch (err) {
     showError(err, "Couldn't delete the photo");
   }
@@ -531,7 +541,6 @@ async function uploadPhoto(file) {
     state.photos = [photo, ...state.photos.filter((p) => p.id !== photo.id)];
     selectPhoto(photo.id);
     stopBusy(busy);
-    toast("Now pick something from the catalog to try it on.", { tone: "success", title: "Photo added" });
   } catch (err) {
     stopBusy(busy);
     showError(err, "Couldn't use that photo");
@@ -784,15 +793,39 @@ function renderHistory() {
     } else {
       media = el("div", { class: "state" }, el("span", { class: "spinner" }), t.status === "queued" ? "Waiting…" : "Fitting…");
     }
-    return el("button", {
-      type: "button", class: `history-item ${t.status}`, dataset: { tryonId: t.id, status: t.status },
-      "aria-current": String(state.shown?.id === t.id), "aria-label": `${name}, ${t.status}`,
-      onclick: () => openHistory(t),
-    },
-      el("div", { class: "history-media" }, media),
-      el("div", { class: "history-info" }, el("strong", {}, name), el("span", {}, timeAgo(t.created_at))));
+    const done = t.status === "succeeded" || t.status === "failed";
+    return el("div", { class: "history-card" },
+      el("button", {
+        type: "button", class: `history-item ${t.status}`, dataset: { tryonId: t.id, status: t.status },
+        "aria-current": String(state.shown?.id === t.id), "aria-label": `${name}, ${t.status}`,
+        onclick: () => openHistory(t),
+      },
+        el("div", { class: "history-media" }, media),
+        el("div", { class: "history-info" }, el("strong", {}, name), el("span", {}, timeAgo(t.created_at)))),
+      done ? el("button", { type: "button", class: "remove", "aria-label": `Remove ${name} from your try-ons`, title: "Remove",
+        onclick: () => deleteTryon(t) }, icon("trash")) : null);
   }));
   $("#more-history").hidden = state.tryons.length >= state.tryonTotal;
+}
+
+async function deleteTryon(t) {
+  const ok = await confirmDialog({
+    title: "Remove this look?",
+    html: "The picture is deleted from fitroom, and any link you shared to it stops working.",
+    confirmLabel: "Remove",
+  });
+  if (!ok) return;
+  try {
+    await api(`/tryons/${t.id}`, { method: "DELETE" });
+    if (t.image_url) forgetImage(t.image_url);
+    state.tryons = state.tryons.filter((x) => x.id !== t.id);
+    state.tryonTotal = Math.max(0, state.tryonTotal - 1);
+    if (state.shown?.id === t.id) { state.shown = null; renderStage(); }
+    renderHistory();
+    renderGarmentMarks();
+  } catch (err) {
+    showError(err, "Couldn't remove that look");
+  }
 }
 
 function openHistory(t) {
