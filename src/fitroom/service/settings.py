@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     #: fault injection for tests and demos: each job sleeps this long before it runs
     job_delay_seconds: Annotated[float, Field(ge=0, le=60)] = 0.0
 
+    reuse_results: bool = Field(default=True, description="A try-on of a photo and garment the user already "
+                                "tried completes at once with a copy of that result (photos and garments never change).")
+
     # --- misc ----------------------------------------------------------------------------
     seed_demo_catalog: bool = True
     person_cache_size: Annotated[int, Field(ge=0)] = 64

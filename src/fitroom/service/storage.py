@@ -44,6 +44,18 @@ class Storage:
             raise
         return p
 
+    def link(self, src_rel: str, dst_rel: str) -> None:
+        """``dst`` becomes a hard link to ``src`` (a copy where links are not possible): each
+        can be deleted without the other."""
+        src, dst = self.path(src_rel), self.path(dst_rel)
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(src, dst)
+        except FileExistsError:
+            pass
+        except OSError:
+            shutil.copyfile(src, dst)
+
     def read(self, rel: str) -> bytes:
         return self.path(rel).read_bytes()
 

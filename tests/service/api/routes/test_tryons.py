@@ -122,3 +122,28 @@ def test_failed_tryon_reports_a_clear_error(client):
     done = client.get(f"/v1/tryons/{'x' * 32}", headers=auth(h), params={"wait": 10}).json()
     assert done["status"] == "failed" and done["error"]["code"] == "garment_deleted"
     assert done["image_url"] is None
+
+
+def test_same_photo_and_garment_again_reuses_the_result(client):
+    h = signup(client)
+    photo = upload_photo(client, h)
+    g = demo_garment(client, h)
+    first = tryon(client, h, photo["id"], g["id"])
+    r = client.post("/v1/tryons", headers=auth(h), json={"photo_id": photo["id"], "garment_id": g["id"]})
+    again = r.json()
+    assert r.status_code == 202 and again["status"] == "succeeded" and again["attempts"] == 0
+    assert again["id"] != first["id"]
+    img1 = client.get(first["image_url"], headers=auth(h)).content
+    assert client.get(again["image_url"], headers=auth(h)).content == img1
+    assert client.delete(f"/v1/tryons/{first['id']}", headers=auth(h)).status_code == 204
+    assert client.get(again["image_url"], headers=auth(h)).content == img1  # its own copy
+
+
+def test_reuse_can_be_switched_off(tmp_path):
+    with running_app(tmp_path, reuse_results=False) as c:
+        h = signup(c)
+        photo = upload_photo(c, h)
+        g = demo_garment(c, h)
+        a = tryon(c, h, photo["id"], g["id"])
+        b = tryon(c, h, photo["id"], g["id"])
+        assert a["attempts"] == b["attempts"] == 1

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from fitroom.service.api.deps import CurrentUser, DbSession, PageParams, ServicesDep, rate_limit
 from fitroom.service.crud import own_photo, own_tryon, tryon_public, visible_garment
 from fitroom.service.errors import ApiError, not_found
-from fitroom.service.models import Event, TryOn, new_id
+from fitroom.service.models import Event, TryOn, new_id, utcnow
 from fitroom.service.schemas import ErrorPublic, Page, ShareCreate, SharePublic, TryOnCreate, TryOnPublic
 from fitroom.service.security import make_share_token
 
@@ -48,6 +48,11 @@ def create_tryon(body: TryOnCreate, user: CurrentUser, db: DbSession, svc: Servi
     garment = visible_garment(db, user, body.garment_id)
     s = svc.settings
     rate_limit(svc, f"tryon:{user.id}", s.tryon_rate_limit_per_minute, "try-ons")
+    if s.reuse_results:
+        done = _reuse(db, svc, user.id, photo.id, garment.id, key, rhash)
+        if done is not None:
+            response.headers["Location"] = f"/v1/tryons/{done.id}"
+            return tryon_public(done)
     if svc.queue_depth() >= s.queue_max_length:
         raise ApiError(503, "queue_full", "Too many try-ons are waiting; please try again in a few seconds.",
                        headers={"Retry-After": "5"})
@@ -66,6 +71,33 @@ def create_tryon(body: TryOnCreate, user: CurrentUser, db: DbSession, svc: Servi
     svc.queue.submit(job.id)
     response.headers["Location"] = f"/v1/tryons/{job.id}"
     return tryon_public(job)
+
+
+def _reuse(db, svc, user_id: str, photo_id: str, garment_id: str, key: str | None, rhash: str) -> TryOn | None:
+    """The same photo and garment were tried before: a new try-on, finished at once, with its
+    own copy (hard link) of that result. Photos and garments never change, so neither does it."""
+    prior = db.execute(select(TryOn).where(TryOn.user_id == user_id, TryOn.photo_id == photo_id,
+                                           TryOn.garment_id == garment_id, TryOn.status == "succeeded")
+                       .order_by(TryOn.finished_at.desc()).limit(1)).scalar_one_or_none()
+    if prior is None or not svc.storage.exists(prior.result_path):
+        return None
+    now = utcnow()
+    job = TryOn(id=new_id(), user_id=user_id, photo_id=photo_id, garment_id=garment_id, status="succeeded",
+                idempotency_key=key, request_hash=rhash, attempts=0, created_at=now, started_at=now, finished_at=now,
+                duration_ms=0.0)
+    job.result_path = svc.storage.rel("users", user_id, "results", f"{job.id}.jpg")
+    svc.storage.link(prior.result_path, job.result_path)
+    db.add(job)
+    db.add(Event(user_id=user_id, kind="tryon.created", ref_id=job.id))
+    db.add(Event(user_id=user_id, kind="tryon.succeeded", ref_id=job.id))
+    try:
+        db.commit()
+    except IntegrityError:  # the same idempotency key raced us
+        db.rollback()
+        svc.storage.delete(job.result_path)
+        return None
+    svc.metrics.jobs.labels("reused").inc()
+    return job
 
 
 def _replay(prior: TryOn, rhash: str, response: Response) -> TryOnPublic:
