@@ -193,12 +193,21 @@ def wait_catalog(page) -> None:
     )
 
 
-def upload_photo(page, path: Path) -> None:
-    page.set_input_files("#file-input", str(path))
-    page.wait_for_selector("#compare[data-state=photo]:not([hidden])", timeout=60_000)
+def upload_photo(page, path: Path | None) -> None:
+    """Uploads a photo through the file input (``None``: one already chosen) and waits for it."""
+    if path is not None:
+        page.set_input_files("#file-input", str(path))
+    # the chosen picture shows at once as a local preview; done means the server's copy is
+    # on the stage and selected in the photo strip
     page.wait_for_function(
-        "() => { const i = document.querySelector('#before-img'); return i.complete && i.naturalWidth > 0 && !i.classList.contains('loading'); }"
+        """() => { const i = document.querySelector('#before-img');
+                   return document.querySelector('#photo-strip .photo-thumb[aria-current=true]')
+                          && document.querySelector('#stage-busy').hidden
+                          && i.dataset.src.startsWith('/') && i.complete && i.naturalWidth > 0
+                          && !i.classList.contains('loading'); }""",
+        timeout=60_000,
     )
+    page.wait_for_selector("#compare[data-state=photo]:not([hidden])")
 
 
 def wait_result(page, previous: str | None = None) -> str:

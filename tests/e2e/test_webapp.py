@@ -4,6 +4,7 @@ Each step saves a screenshot under out/e2e/ (see conftest.py)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from pathlib import Path
@@ -18,31 +19,52 @@ def _garment_cards(page):
     return page.locator("#garment-grid .garment[data-garment-id]")
 
 
+@contextlib.contextmanager
+def _holding(page, pattern, method: str | None = None):
+    """Holds back the requests matching ``pattern`` (and ``method``) until the block ends,
+    so that a screenshot can show the app while it waits (the server here is often faster
+    than a screenshot). Yields the list of held requests."""
+    held = []
+
+    def handler(route):
+        if method and route.request.method != method:
+            route.fallback()
+        else:
+            held.append(route)
+
+    page.route(pattern, handler)
+    try:
+        yield held
+    finally:
+        for route in held:
+            route.continue_()
+        page.unroute(pattern, handler)
+
+
+def _wait_held(page, held: list, timeout_s: float = 3.0) -> None:
+    for _ in range(int(timeout_s / 0.05)):
+        if held:
+            return
+        page.wait_for_timeout(50)
+
+
 def _try_on(page, e2e, index: int, previous: str | None, progress_shot: str | None = None) -> str:
     """Clicks the index-th garment and waits for its result; returns the try-on id.
 
     With ``progress_shot``, the first status poll is held back for a moment so that the
-    screenshot shows the progress overlay (a try-on on the demo photo can finish faster than
-    a screenshot is taken)."""
-    held = []
-    poll = re.compile(r"/v1/tryons/[^/?]+\?wait=")
-    if progress_shot:
-        page.route(poll, lambda route: held.append(route))
+    screenshot shows the progress overlay."""
     card = _garment_cards(page).nth(index)
-    card.click()
     if progress_shot:
-        page.wait_for_selector("#stage-busy:not([hidden])", timeout=5_000)
-        for _ in range(60):  # the poll arrives unless the POST already returned a finished job
-            if held:
-                break
-            page.wait_for_timeout(50)
-        page.wait_for_timeout(900)  # the progress bar moves on
-        assert page.is_visible("#stage-busy"), "progress is shown while the try-on runs"
-        assert page.inner_text("#busy-title").startswith("Fitting ")
-        e2e.shot(page, progress_shot)
-        for route in held:
-            route.continue_()
-        page.unroute(poll)
+        with _holding(page, re.compile(r"/v1/tryons/[^/?]+\?wait=")) as held:
+            card.click()
+            page.wait_for_selector("#stage-busy:not([hidden])", timeout=5_000)
+            _wait_held(page, held)  # the poll comes unless the POST already returned a finished job
+            page.wait_for_timeout(900)  # the progress bar moves on
+            assert page.is_visible("#stage-busy"), "progress is shown while the try-on runs"
+            assert page.inner_text("#busy-title").startswith("Fitting ")
+            e2e.shot(page, progress_shot)
+    else:
+        card.click()
     tryon_id = e2e.wait_result(page, previous)
     page.wait_for_selector("#stage-busy", state="hidden", timeout=10_000)
     return tryon_id
@@ -78,11 +100,17 @@ def test_shopper_journey(open_page, e2e, server, tmp_path: Path):
     assert page.eval_on_selector_all(".camera-only", "els => els.length > 0 && els.every(e => e.hidden)")
     e2e.shot(page, "03_empty_fitting_room")
 
-    # ---- upload a photo
-    e2e.upload_photo(page, e2e.examples / "astronaut.jpg")
+    # ---- upload a photo (the upload is held back a moment to see the progress)
+    with _holding(page, "**/v1/photos", "POST") as held:
+        page.set_input_files("#file-input", str(e2e.examples / "astronaut.jpg"))
+        _wait_held(page, held)
+        assert held, "the photo is uploaded"
+        assert page.is_visible("#stage-busy") and "Uploading" in page.inner_text("#busy-title")
+        e2e.shot(page, "04_uploading_photo")
+    e2e.upload_photo(page, None)
     assert page.is_visible("#pick-hint")
     assert page.locator("#photo-strip .photo-thumb").count() == 1
-    e2e.shot(page, "04_photo_uploaded")
+    e2e.shot(page, "05_photo_uploaded")
 
     # ---- browse by category
     chips = page.locator("#category-chips .chip")
@@ -99,19 +127,19 @@ def test_shopper_journey(open_page, e2e, server, tmp_path: Path):
     e2e.wait_catalog(page)
     shown = page.eval_on_selector_all("#garment-grid .garment-cat", "els => els.map(e => e.textContent)")
     assert shown and len(shown) <= all_count
-    e2e.shot(page, "05_catalog_category")
+    e2e.shot(page, "06_catalog_category")
     chips.nth(0).click()
     page.wait_for_function(f"() => document.querySelectorAll('#garment-grid .garment[data-garment-id]').length === {all_count}")
     e2e.wait_catalog(page)
     assert all_count >= 2, "the demo catalog has at least two garments"
 
     # ---- try on a first garment: progress, then the result
-    first = _try_on(page, e2e, 0, None, progress_shot="06_tryon_in_progress")
+    first = _try_on(page, e2e, 0, None, progress_shot="07_tryon_in_progress")
     first_name = page.inner_text("#caption-title")
     d = e2e.image_diff(page, "#before-img", "#after-img")
     assert d["a"] == d["b"], f"result size {d['b']} differs from the photo's {d['a']}"
     assert d["changed"] > 0.02 and d["mean"] > 1.0, f"the result looks like the input photo: {d}"
-    e2e.shot(page, "07_result_first_garment")
+    e2e.shot(page, "08_result_first_garment")
 
     # ---- and a second one
     second = _try_on(page, e2e, 1, first)
@@ -120,7 +148,7 @@ def test_shopper_journey(open_page, e2e, server, tmp_path: Path):
     assert second_name != first_name
     d2 = e2e.image_diff(page, "#before-img", "#after-img")
     assert d2["changed"] > 0.02, f"the second result looks like the input photo: {d2}"
-    e2e.shot(page, "08_result_second_garment")
+    e2e.shot(page, "09_result_second_garment")
 
     # ---- the before/after slider: drag with the mouse, then the keyboard
     box = page.locator("#compare").bounding_box()
@@ -144,7 +172,7 @@ def test_shopper_journey(open_page, e2e, server, tmp_path: Path):
     # what is drawn follows the value: the before image is clipped at 70 %
     clip = page.eval_on_selector(".compare-before", "e => getComputedStyle(e).clipPath")
     assert "30%" in clip, clip
-    e2e.shot(page, "09_before_after_slider")
+    e2e.shot(page, "10_before_after_slider")
 
     # ---- history: both results, images loaded
     page.click("#tab-history")
@@ -158,7 +186,7 @@ def test_shopper_journey(open_page, e2e, server, tmp_path: Path):
     )
     d12 = e2e.image_diff(page, "#history-grid .history-card:nth-child(1) img", "#history-grid .history-card:nth-child(2) img")
     assert d12["changed"] > 0.01, f"the two results look the same: {d12}"
-    e2e.shot(page, "10_history")
+    e2e.shot(page, "11_history")
     # a reload keeps the session (token in localStorage), the photo and the history
     page.reload()
     page.wait_for_selector("#app-view:not([hidden])")
@@ -181,8 +209,8 @@ def test_shopper_journey(open_page, e2e, server, tmp_path: Path):
     assert download.suggested_filename.startswith("fitroom-"), download.suggested_filename
     with Image.open(saved) as im:
         assert im.size == (512, 512), im.size
-    (e2e.shots / f"11_downloaded_result{saved.suffix}").write_bytes(saved.read_bytes())
-    e2e.shot(page, "11_after_download")
+    (e2e.shots / f"12_downloaded_result{saved.suffix}").write_bytes(saved.read_bytes())
+    e2e.shot(page, "12_after_download")
 
     # ---- share link (works without signing in)
     page.click("#share-button")
@@ -191,27 +219,27 @@ def test_shopper_journey(open_page, e2e, server, tmp_path: Path):
     assert url.startswith("http"), url
     res = page.request.get(url, headers={})  # no Authorization header
     assert res.ok and res.headers["content-type"].startswith("image/"), (res.status, res.headers)
-    e2e.shot(page, "12_share_link")
+    e2e.shot(page, "13_share_link")
     page.click("#share-dialog button[value=close]")
 
     # ---- delete my data
     page.click("#account-button")
     page.wait_for_selector("#account-menu:not([hidden])")
-    e2e.shot(page, "13_account_menu")
+    e2e.shot(page, "14_account_menu")
     page.click("#delete-account-button")
     page.wait_for_selector("#confirm-dialog[open]")
     assert email in page.inner_text("#confirm-text")
-    e2e.shot(page, "14_delete_confirm")
+    e2e.shot(page, "15_delete_confirm")
     page.click("#confirm-ok")
     page.wait_for_selector("#auth-view:not([hidden])")
     page.wait_for_selector(".toast.success")
     assert page.evaluate("localStorage.getItem('fitroom.token')") is None
-    e2e.shot(page, "15_account_deleted")
+    e2e.shot(page, "16_account_deleted")
 
     # ---- signing in again fails with a readable message
     e2e.sign_in(page, email)
     message = _readable_alert(page, "#auth-error:not([hidden])")
-    e2e.shot(page, "16_sign_in_after_delete")
+    e2e.shot(page, "17_sign_in_after_delete")
     api = page.request.post(f"{server}/v1/auth/signin", data=json.dumps({"email": email, "password": e2e.password}),
                             headers={"Content-Type": "application/json"})
     assert api.status == 401, api.status
@@ -230,7 +258,7 @@ def test_real_photo(open_page, e2e, realdata: Path):
     d = e2e.image_diff(page, "#before-img", "#after-img")
     assert d["a"] == d["b"] == [768, 1024], d
     assert d["changed"] > 0.02, d
-    e2e.shot(page, "17_real_photo_result")
+    e2e.shot(page, "18_real_photo_result")
 
 
 def test_phone(open_page, e2e):

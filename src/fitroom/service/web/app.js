@@ -46,6 +46,7 @@ const state = {
   tryonPage: 1,
   shown: null,           // the try-on shown on the stage (succeeded) or null
   shownReady: false,     // its image has loaded
+  preview: null,         // {image_url: blob:, width, height} of a photo being uploaded
   ticket: 0,             // increments per try-on request; only the latest drives the stage
   busy: null,            // {garment, job, started, status}
   durations: [],         // seconds of recent try-ons, for the progress estimate
@@ -184,6 +185,10 @@ function clearImages() {
 function setImage(img, url) {
   img.dataset.src = url || "";
   if (!url) { img.removeAttribute("src"); return Promise.resolve(); }
+  if (url.startsWith("blob:")) { // a local file (the upload preview): no fetch needed
+    img.src = url;
+    return img.decode().catch(() => {}).then(() => img.classList.remove("loading"));
+  }
   img.classList.add("loading");
   return authImage(url).then((blobUrl) => {
     if (img.dataset.src !== url) return;
@@ -533,19 +538,37 @@ async function deletePhoto(photo) {
 async function uploadPhoto(file) {
   if (!file) return;
   const stage = $("#stage");
-  const busy = startBusy({ title: "Uploading your photo", step: "Checking the photo…", garment: null });
+  stage.classList.remove("dragging");
+  // show the chosen picture at once while it uploads (when the browser can read it)
+  const localUrl = URL.createObjectURL(file);
+  const probe = new Image();
+  probe.src = localUrl;
+  try {
+    await probe.decode();
+    state.preview = { id: null, image_url: localUrl, width: probe.naturalWidth, height: probe.naturalHeight };
+  } catch {
+    state.preview = null;
+  }
+  state.shown = null;
+  const busy = startBusy({ title: "Uploading your photo", step: "Checking that we can see you…", garment: null });
+  renderStage();
   const form = new FormData();
   form.append("file", file, file.name || "photo.jpg");
   try {
     const photo = await api("/photos", { method: "POST", body: form });
     state.photos = [photo, ...state.photos.filter((p) => p.id !== photo.id)];
+    // the server's copy replaces the preview once it has loaded (no flash in between)
+    await authImage(photo.image_url).catch(() => {});
+    state.preview = null;
+    stopBusy(busy);
     selectPhoto(photo.id);
-    stopBusy(busy);
   } catch (err) {
+    state.preview = null;
     stopBusy(busy);
+    renderStage();
     showError(err, "Couldn't use that photo");
   } finally {
-    stage.classList.remove("dragging");
+    URL.revokeObjectURL(localUrl);
   }
 }
 
@@ -853,7 +876,7 @@ function selectTab(which) {
 // ---------------------------------------------------------------- stage
 
 function renderStage() {
-  const photo = currentPhoto();
+  const photo = state.preview || currentPhoto();
   const stage = $("#stage");
   const compare = $("#compare");
   const hasBusy = !!state.busy;
@@ -876,6 +899,7 @@ function renderStage() {
   if (shown) compare.dataset.tryonId = shown.id;
   else { delete compare.dataset.tryonId; setImage($("#after-img"), null); }
   stage.dataset.state = hasBusy ? "busy" : shown ? "result" : photo ? "photo" : "empty";
+  stage.classList.toggle("has-picture", !!photo);
   const col = $(".stage-col");
   col.dataset.photos = String(state.photos.length);
   col.dataset.result = String(!!shown);
@@ -929,7 +953,7 @@ function startBusy({ title, step, garment }) {
   $("#stage-busy").hidden = false;
   $("#busy-title").textContent = title;
   $("#busy-step").textContent = step;
-  $("#busy-thumb").hidden = !garment;
+  $("#busy-thumb").classList.toggle("no-image", !garment);
   if (garment) setImage($("#busy-garment-img"), garment.image_url).catch(() => {});
   $("#stage").dataset.state = "busy";
   if (!currentPhoto()) $("#stage-empty").hidden = true;
