@@ -133,6 +133,19 @@ def test_shopper_journey(open_page, e2e, server, tmp_path: Path):
     e2e.wait_catalog(page)
     assert all_count >= 2, "the demo catalog has at least two garments"
 
+    # ---- search
+    word = page.inner_text("#garment-grid .garment-name").split()[0]
+    page.fill("#search-input", word)
+    page.wait_for_function(
+        "(w) => { const names = [...document.querySelectorAll('#garment-grid .garment-name')].map(e => e.textContent);"
+        " return names.length >= 1 && names.every(n => n.toLowerCase().includes(w.toLowerCase())); }", arg=word)
+    page.fill("#search-input", "zzz-no-such-garment")
+    page.wait_for_selector("#garment-grid .empty-note")
+    assert "Nothing matches" in page.inner_text("#garment-grid")
+    page.fill("#search-input", "")
+    page.wait_for_function(f"() => document.querySelectorAll('#garment-grid .garment[data-garment-id]').length === {all_count}")
+    e2e.wait_catalog(page)
+
     # ---- try on a first garment: progress, then the result
     first = _try_on(page, e2e, 0, None, progress_shot="07_tryon_in_progress")
     first_name = page.inner_text("#caption-title")

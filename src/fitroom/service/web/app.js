@@ -566,10 +566,29 @@ async function uploadPhoto(file) {
     state.preview = null;
     stopBusy(busy);
     renderStage();
-    showError(err, "Couldn't use that photo");
+    photoError(err);
   } finally {
     URL.revokeObjectURL(localUrl);
   }
+}
+
+/** Titles and tips for the photo problems fitroom's API names by code. */
+const PHOTO_PROBLEMS = {
+  no_person: ["We couldn't find you in that photo", "Use a photo where you face the camera with your upper body in view."],
+  multiple_people: ["There's more than one person in that photo", "Use a photo with just you in it."],
+  person_error: ["That photo doesn't work for a try-on", "Face the camera with your upper body in view, arms a little away from your sides."],
+  unsupported_format: ["That file isn't a photo we can read", null],
+  invalid_image: ["That file isn't a photo we can read", null],
+  corrupt_image: ["That photo seems to be damaged", "Try saving it again, or use another one."],
+  empty_file: ["That file is empty", null],
+  image_too_large: ["That photo is too large", null],
+  too_large: ["That photo is too large", null],
+};
+
+function photoError(err) {
+  if (!(err instanceof ApiError)) return showError(err, "Couldn't use that photo");
+  const [title, tip] = PHOTO_PROBLEMS[err.code] || ["Couldn't use that photo", null];
+  toast(tip ? `${err.message} ${tip}` : err.message, { tone: "error", title });
 }
 
 function pickFile() {
@@ -721,6 +740,8 @@ function triedGarments() {
 
 function renderGarments() {
   const grid = $("#garment-grid");
+  const what = state.category ? CATEGORY_LABELS[state.category] || state.category : "garments";
+  $("#catalog-status").textContent = `${state.garmentTotal} ${state.garmentTotal === 1 && !state.category ? "garment" : what.toLowerCase()}${state.query ? ` matching “${state.query}”` : ""}`;
   if (!state.garments.length) {
     grid.replaceChildren(el("div", { class: "empty-note" },
       el("strong", {}, state.query ? `Nothing matches “${state.query}”` : "Nothing here yet"),
