@@ -319,6 +319,41 @@ def test_phone(open_page, e2e):
     assert page.evaluate("localStorage.getItem('fitroom.token')") is None
 
 
+def test_own_garment(open_page, e2e):
+    """A shopper adds a product photo of their own, tries it on, and deletes it."""
+    page = open_page(1280, 800)
+    e2e.sign_up(page, e2e.new_email("garment"))
+    e2e.upload_photo(page, e2e.examples / "astronaut.jpg")
+    demo = page.locator("#garment-grid .garment[data-owner=demo]").count()
+    page.locator("#add-garment").scroll_into_view_if_needed()
+    with page.expect_file_chooser() as chooser:
+        page.click("#add-garment")
+    chooser.value.set_files(str(e2e.examples / "top_longsleeve_solid.png"))
+    page.wait_for_selector("#garment-dialog[open]")
+    assert page.input_value("#garment-name") == "Top longsleeve solid"
+    page.fill("#garment-name", "My red jumper")
+    e2e.shot(page, "50_add_garment")
+    page.click("#garment-submit")
+    page.wait_for_selector("#garment-dialog:not([open])", state="attached", timeout=60_000)
+    mine = page.locator("#garment-grid .garment[data-owner=me]")
+    mine.first.wait_for()
+    assert "My red jumper" in mine.first.inner_text() and "Yours" in mine.first.inner_text()
+    assert page.locator("#garment-grid .garment[data-owner=demo]").count() == demo
+    e2e.wait_catalog(page)
+    e2e.shot(page, "51_own_garment_in_catalog")
+    mine.first.click()
+    e2e.wait_result(page)
+    assert page.inner_text("#caption-title") == "My red jumper"
+    e2e.shot(page, "52_own_garment_result")
+    page.locator("#garment-grid .garment-card:has(.garment[data-owner=me]) .remove").click()
+    page.wait_for_selector("#confirm-dialog[open]")
+    page.click("#confirm-ok")
+    page.wait_for_function("() => !document.querySelector('#garment-grid .garment[data-owner=me]')")
+    # the look made with it stays in the history
+    page.click("#tab-history")
+    page.locator("#history-grid .history-item[data-status=succeeded]").first.wait_for()
+
+
 def test_errors_are_readable(open_page, e2e, tmp_path: Path):
     """User mistakes show a sentence from the API, never JSON, a status code or a blank."""
     page = open_page(1280, 800)

@@ -374,7 +374,8 @@ function resetState() {
   clearImages();
 }
 
-function signOut(message = null, tone = "info") {
+function signOut(message = null, tone = "info", { revoke = false } = {}) {
+  if (revoke && state.token) api("/me/signout", { method: "POST" }).catch(() => {}); // best effort
   resetState();
   closeMenu();
   setAuthMode("signin");
@@ -745,28 +746,118 @@ function renderGarments() {
   if (!state.garments.length) {
     grid.replaceChildren(el("div", { class: "empty-note" },
       el("strong", {}, state.query ? `Nothing matches “${state.query}”` : "Nothing here yet"),
-      state.query || state.category ? "Try another search or category." : "The shop hasn't added any garments."));
+      state.query || state.category ? "Try another search or category." : "The shop hasn't added any garments yet."),
+      state.query ? null : addGarmentTile());
     $("#more-garments").hidden = true;
     return;
   }
   const tried = triedGarments();
-  grid.replaceChildren(...state.garments.map((g) => {
+  const cards = state.garments.map((g) => {
     const img = el("img", { alt: "", loading: "lazy" });
     setImage(img, g.image_url).catch(() => {});
     const selected = state.busy?.garment?.id === g.id || state.shown?.garment_id === g.id;
-    return el("button", {
-      type: "button", class: "garment", dataset: { garmentId: g.id, testid: "garment" },
-      "aria-pressed": String(!!selected), "aria-label": `Try on ${g.name}`,
-      onclick: () => tryOn(g),
-    },
-      el("div", { class: "garment-media" }, img,
-        tried.has(g.id) ? el("span", { class: "tried-badge" }, icon("check"), "Tried") : null,
-        el("span", { class: "try-pill" }, icon("sparkle"), "Try it on")),
-      el("div", { class: "garment-info" },
-        el("span", { class: "garment-name" }, g.name),
-        el("span", { class: "garment-cat" }, categoryName(g.category))));
-  }));
-  $("#more-garments").hidden = state.garments.length >= state.garmentTotal;
+    const mine = g.owner === "me";
+    return el("div", { class: "garment-card" },
+      el("button", {
+        type: "button", class: "garment", dataset: { garmentId: g.id, owner: g.owner || "demo" },
+        "aria-pressed": String(!!selected), "aria-label": `Try on ${g.name}`,
+        onclick: () => tryOn(g),
+      },
+        el("div", { class: "garment-media" }, img,
+          mine ? el("span", { class: "mine-badge" }, "Yours") : null,
+          tried.has(g.id) ? el("span", { class: "tried-badge" }, icon("check"), "Tried") : null,
+          el("span", { class: "try-pill" }, icon("sparkle"), "Try it on")),
+        el("div", { class: "garment-info" },
+          el("span", { class: "garment-name" }, g.name),
+          el("span", { class: "garment-cat" }, categoryName(g.category)))),
+      mine ? el("button", { type: "button", class: "remove", "aria-label": `Delete ${g.name}`, title: "Delete",
+        onclick: () => deleteGarment(g) }, icon("trash")) : null);
+  });
+  const last = state.garments.length >= state.garmentTotal;
+  if (last && !state.query) {
+    cards.push(addGarmentTile());
+  }
+  grid.replaceChildren(...cards);
+  $("#more-garments").hidden = last;
+}
+
+// ---------------------------------------------------------------- your own garments
+
+function addGarmentTile() {
+  return el("button", { type: "button", class: "add-garment", id: "add-garment", onclick: pickGarmentFile },
+    el("span", { class: "plus" }, icon("plus")),
+    el("strong", {}, "Add a garment"),
+    el("span", { class: "sub" }, "Try on something of your own from a product photo"));
+}
+
+function pickGarmentFile() {
+  const input = $("#garment-file-input");
+  input.value = "";
+  input.click();
+}
+
+let newGarmentFile = null;
+function openGarmentDialog(file) {
+  if (!file) return;
+  newGarmentFile = file;
+  const preview = $("#garment-preview");
+  if (preview.src.startsWith("blob:")) URL.revokeObjectURL(preview.src);
+  preview.src = URL.createObjectURL(file);
+  const base = (file.name || "").replace(/\.[a-z0-9]+$/i, "").replace(/[_-]+/g, " ").trim();
+  $("#garment-name").value = base ? base[0].toUpperCase() + base.slice(1) : "My garment";
+  setGarmentError(null);
+  $("#garment-dialog").showModal();
+  $("#garment-name").select();
+}
+
+function setGarmentError(message) {
+  const box = $("#garment-error");
+  box.hidden = !message;
+  $("span", box).textContent = message || "";
+}
+
+async function submitGarment(event) {
+  event.preventDefault();
+  const name = $("#garment-name").value.trim();
+  if (!name) { setGarmentError("Give the garment a name."); $("#garment-name").focus(); return; }
+  const button = $("#garment-submit");
+  button.setAttribute("aria-busy", "true");
+  button.disabled = true;
+  setGarmentError(null);
+  const form = new FormData();
+  form.append("file", newGarmentFile, newGarmentFile.name || "garment.png");
+  form.append("name", name);
+  try {
+    const g = await api("/garments", { method: "POST", body: form });
+    state.garmentById.set(g.id, g);
+    $("#garment-dialog").close();
+    state.category = "";
+    state.query = "";
+    $("#search-input").value = "";
+    await Promise.all([loadGarments(), loadCounts().catch(() => {})]);
+    toast(`Added as a ${categoryName(g.category).toLowerCase()}. Pick it to try it on.`, { tone: "success", title: `${g.name} is in your catalog` });
+  } catch (err) {
+    setGarmentError(err instanceof ApiError ? err.message : "Something unexpected went wrong. Please try again.");
+  } finally {
+    button.removeAttribute("aria-busy");
+    button.disabled = false;
+  }
+}
+
+async function deleteGarment(g) {
+  const ok = await confirmDialog({
+    title: `Delete “${g.name}”?`,
+    html: "It is removed from your catalog. Looks you already made with it stay in your try-ons.",
+    confirmLabel: "Delete garment",
+  });
+  if (!ok) return;
+  try {
+    await api(`/garments/${g.id}`, { method: "DELETE" });
+    forgetImage(g.image_url);
+    await Promise.all([loadGarments(), loadCounts().catch(() => {})]);
+  } catch (err) {
+    showError(err, "Couldn't delete the garment");
+  }
 }
 
 function renderGarmentMarks() {
@@ -1207,7 +1298,7 @@ function wire() {
   });
   document.addEventListener("click", (e) => { if (!$("#account").contains(e.target)) closeMenu(); });
   document.addEventListener("keydown", (e) => { if (e.key === "Escape" && !$("#account-menu").hidden) { closeMenu(); $("#account-button").focus(); } });
-  $("#signout-button").addEventListener("click", () => signOut("You're signed out."));
+  $("#signout-button").addEventListener("click", () => signOut("You're signed out.", "info", { revoke: true }));
   $("#delete-account-button").addEventListener("click", deleteAccount);
 
   for (const b of $$("[data-action=upload]")) b.addEventListener("click", pickFile);
@@ -1246,6 +1337,9 @@ function wire() {
       loadGarments().catch(showError);
     }, 250);
   });
+  $("#garment-file-input").addEventListener("change", (e) => openGarmentDialog(e.target.files[0]));
+  $("#garment-form").addEventListener("submit", submitGarment);
+  $("#garment-cancel").addEventListener("click", () => $("#garment-dialog").close());
   $("#more-garments").addEventListener("click", () => loadGarments({ append: true }).catch(showError));
   $("#more-history").addEventListener("click", () => loadHistory({ append: true }).catch(showError));
 
