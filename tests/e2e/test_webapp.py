@@ -354,6 +354,44 @@ def test_own_garment(open_page, e2e):
     page.locator("#history-grid .history-item[data-status=succeeded]").first.wait_for()
 
 
+DROP_JS = """
+async ([b64, drop]) => {
+  const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+  const dt = new DataTransfer();
+  dt.items.add(new File([bytes], 'me.jpg', { type: 'image/jpeg' }));
+  const stage = document.querySelector('#stage');
+  stage.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  if (drop) stage.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+}
+"""
+
+
+def test_drop_and_keyboard(open_page, e2e):
+    """A photo dropped on the stage is uploaded; the catalog and the slider work from the keyboard."""
+    import base64
+
+    page = open_page(1280, 800)
+    e2e.sign_up(page, e2e.new_email("keys"))
+    b64 = base64.b64encode((e2e.examples / "astronaut.jpg").read_bytes()).decode()
+    page.evaluate(DROP_JS, [b64, False])
+    assert page.is_visible("#stage .drop-overlay")
+    e2e.shot(page, "60_drop_photo")
+    page.evaluate(DROP_JS, [b64, True])
+    e2e.upload_photo(page, None)
+    assert not page.is_visible("#stage .drop-overlay")
+    # keyboard: Tab onto a garment, Enter tries it on, arrows move the slider
+    page.focus("#search-input")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.matches('#garment-grid .garment[data-garment-id]')")
+    assert focused, "Tab from the search box reaches the first garment"
+    e2e.shot(page, "61_keyboard_focus")
+    page.keyboard.press("Enter")
+    e2e.wait_result(page)
+    page.focus("#compare-handle")
+    page.keyboard.press("ArrowLeft")
+    assert page.get_attribute("#compare-handle", "aria-valuenow") == "48"
+
+
 def test_errors_are_readable(open_page, e2e, tmp_path: Path):
     """User mistakes show a sentence from the API, never JSON, a status code or a blank."""
     page = open_page(1280, 800)
