@@ -10,7 +10,8 @@ image. Latency of a try-on = submit -> image downloaded. Bounded in time; loopba
     .venv/bin/python benchmarks/load_service.py                 # 20 users, 120 s
     .venv/bin/python benchmarks/load_service.py --users 5 --duration 20
 
-Writes benchmarks/results/load_service.json.
+Writes benchmarks/results/load_service.json (``--no-reuse``: load_service_no_reuse.json, where
+every try-on is computed even when the user tried that photo and garment before).
 """
 
 from __future__ import annotations
@@ -138,7 +139,7 @@ async def _user(i: int, client: httpx.AsyncClient, photo: bytes, deadline: float
 async def _run(url: str, users: int, duration: float, photos: list[Path], seed: int) -> tuple[Stats, float, dict]:
     stats = Stats()
     rng = random.Random(seed)
-    limits = httpx.Limits(max_connections=users * 2, max_keepalive_connections=users * 2)
+    limits = httpx.Limits(max_connections=users * 2, max_keepalive_connections=users * 2, keepalive_expiry=30)
     async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
         ready = asyncio.Barrier(users + 1)
         t_setup = time.monotonic()
@@ -176,9 +177,13 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=120.0, help="seconds of load (after set-up)")
     ap.add_argument("--url", default=None, help="test a running server instead of starting one")
     ap.add_argument("--workers", type=int, default=None, help="FITROOM_WORKERS for the started server")
-    ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument("--no-reuse", action="store_true",
+                    help="FITROOM_REUSE_RESULTS=false: every try-on is computed, even a pair tried before")
+    ap.add_argument("--out", type=Path, default=None, help="default benchmarks/results/load_service[_no_reuse].json")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
+    if args.out is None:
+        args.out = RESULTS.with_name("load_service_no_reuse.json") if args.no_reuse else RESULTS
     if not (1 <= args.users <= 200 and 1 <= args.duration <= 900):
         raise SystemExit("--users must be 1..200 and --duration 1..900 seconds")
 
@@ -191,6 +196,8 @@ def main() -> None:
         port = _free_port()
         data_dir = Path(tempfile.mkdtemp(prefix="fitroom-load-"))
         extra = {"FITROOM_WORKERS": str(args.workers)} if args.workers else {}
+        if args.no_reuse:
+            extra["FITROOM_REUSE_RESULTS"] = "false"
         server = _start_server(port, data_dir, extra)
         url = f"http://127.0.0.1:{port}"
     try:
@@ -208,6 +215,7 @@ def main() -> None:
         "what": "try-on latency = POST /v1/tryons -> GET ?wait= long poll -> image downloaded, per virtual user in a closed loop",
         "server": "fitroom serve, embedded defaults (SQLite WAL, local files, in-process worker pool)" if server else url,
         "workers": args.workers or 2,
+        "reuse_results": not args.no_reuse,
         "users": args.users,
         "duration_s": round(elapsed, 1),
         "photos": photo_desc,

@@ -241,7 +241,9 @@ def serve(
 
     app_ = create_app(settings, on_ready=ready)
     try:
-        uvicorn.run(app_, host=host, port=port, log_level=log_level, access_log=False)
+        # keep-alive longer than clients' idle timeouts (httpx, browsers: 5 s), so that the server
+        # never closes a connection a client is about to reuse
+        uvicorn.run(app_, host=host, port=port, log_level=log_level, access_log=False, timeout_keep_alive=65)
     except OSError as e:
         raise FitroomError(f"cannot listen on {host}:{port}: {e.strerror}") from None
 
