@@ -278,7 +278,8 @@ def test_phone(open_page, e2e):
     """390x844 phone screen: everything fits in the width, the flow works with taps."""
     page = open_page(390, 844, mobile=True)
     e2e.shot(page, "20_phone_sign_in")
-    e2e.sign_up(page, e2e.new_email("phone"))
+    first = e2e.new_email("phone")
+    e2e.sign_up(page, first)
     # the layout viewport stays at the device width (a mobile browser widens it, zooming
     # out, when anything overflows)
     no_overflow = "() => window.innerWidth === 390 && document.documentElement.scrollWidth <= 390"
@@ -305,18 +306,30 @@ def test_phone(open_page, e2e):
     page.click("#account-button")
     page.wait_for_selector("#account-menu:not([hidden])")
     e2e.shot(page, "25_phone_menu")
-    page.keyboard.press("Escape")
-    # delete the photo: confirmation, then the empty stage again
+    # sign out; the next person on this phone sees nothing of the first one
+    page.click("#signout-button")
+    page.wait_for_selector("#auth-view:not([hidden])")
+    assert page.evaluate("localStorage.getItem('fitroom.token')") is None
+    e2e.sign_up(page, e2e.new_email("phone2"))
+    assert page.is_visible("#stage-empty")
+    assert page.locator("#photo-strip .photo-thumb, #history-grid .history-item").count() == 0
+    assert page.is_hidden("#history-count")
+    page.click("#account-button")
+    page.click("#signout-button")
+    # the first one signs in again: photo and history are back
+    page.wait_for_selector("#auth-view:not([hidden])")
+    e2e.sign_in(page, first)
+    page.wait_for_selector("#compare[data-state=photo]:not([hidden])")
+    assert page.inner_text("#history-count") == "1"
+    # delete the photo: confirmation (it names the look that goes with it), then the empty stage
     page.click("#photo-strip .photo-thumb .remove")
     page.wait_for_selector("#confirm-dialog[open]")
+    assert "look made from it" in page.inner_text("#confirm-text")
     e2e.shot(page, "26_phone_delete_photo")
     page.click("#confirm-ok")
     page.wait_for_selector("#stage-empty:not([hidden])")
     assert page.locator("#photo-strip .photo-thumb").count() == 0
-    page.click("#account-button")
-    page.click("#signout-button")
-    page.wait_for_selector("#auth-view:not([hidden])")
-    assert page.evaluate("localStorage.getItem('fitroom.token')") is None
+    assert page.is_hidden("#history-count")
 
 
 def test_own_garment(open_page, e2e):

@@ -48,6 +48,7 @@ const state = {
   shownReady: false,     // its image has loaded
   preview: null,         // {image_url: blob:, width, height} of a photo being uploaded
   ticket: 0,             // increments per try-on request; only the latest drives the stage
+  session: 0,            // increments on sign-out: answers for an earlier session are dropped
   busy: null,            // {garment, job, started, status}
   durations: [],         // seconds of recent try-ons, for the progress estimate
   hasCamera: false,
@@ -366,12 +367,26 @@ function resetState() {
   state.tryons = [];
   state.tryonTotal = 0;
   state.shown = null;
+  state.shownReady = false;
+  state.preview = null;
   state.busy = null;
   state.ticket++;
+  state.session++;
+  state.category = "";
+  state.query = "";
+  state.counts = {};
   localStorage.removeItem(STORE.token);
   localStorage.removeItem(STORE.user);
   localStorage.removeItem(STORE.photo);
   clearImages();
+  // nothing of this account may stay in the page for the next one to see
+  for (const id of ["photo-strip", "garment-grid", "history-grid", "category-chips"]) $(`#${id}`).replaceChildren();
+  for (const id of ["before-img", "after-img", "stage-backdrop", "busy-garment-img"]) setImage($(`#${id}`), null);
+  $("#search-input").value = "";
+  $("#history-count").hidden = true;
+  $("#stage-busy").hidden = true;
+  for (const d of $$("dialog[open]")) d.close();
+  renderStage();
 }
 
 function signOut(message = null, tone = "info", { revoke = false } = {}) {
@@ -475,7 +490,9 @@ async function boot() {
 // ---------------------------------------------------------------- photos
 
 async function loadPhotos() {
+  const session = state.session;
   const data = await api(`/photos?page=1&page_size=50`);
+  if (session !== state.session) return;
   state.photos = data.items || [];
   const saved = localStorage.getItem(STORE.photo);
   const keep = state.photos.find((p) => p.id === (state.photoId || saved));
@@ -556,7 +573,9 @@ async function uploadPhoto(file) {
   const form = new FormData();
   form.append("file", file, file.name || "photo.jpg");
   try {
+    const session = state.session;
     const photo = await api("/photos", { method: "POST", body: form });
+    if (session !== state.session) return;
     state.photos = [photo, ...state.photos.filter((p) => p.id !== photo.id)];
     // the server's copy replaces the preview once it has loaded (no flash in between)
     await authImage(photo.image_url).catch(() => {});
@@ -692,8 +711,9 @@ async function loadGarments({ append = false } = {}) {
   const mine = ++garmentRequest;
   const page = append ? state.garmentPage + 1 : 1;
   if (!append) renderGarmentSkeleton();
+  const session = state.session;
   const data = await api(garmentQuery(page));
-  if (mine !== garmentRequest) return;
+  if (mine !== garmentRequest || session !== state.session) return;
   for (const g of data.items) state.garmentById.set(g.id, g);
   state.garments = append ? [...state.garments, ...data.items] : data.items;
   state.garmentTotal = data.total ?? state.garments.length;
@@ -703,10 +723,12 @@ async function loadGarments({ append = false } = {}) {
 }
 
 async function loadCounts() {
+  const session = state.session;
   const cats = Object.keys(CATEGORY_LABELS);
   const results = await Promise.all(cats.map((c) =>
     api(`/garments?category=${encodeURIComponent(c)}&page=1&page_size=1`).then((d) => d.total ?? d.items.length).catch(() => null)));
   const all = await api(`/garments?page=1&page_size=1`).then((d) => d.total).catch(() => null);
+  if (session !== state.session) return;
   state.counts = { "": all };
   cats.forEach((c, i) => { state.counts[c] = results[i]; });
   renderChips();
@@ -877,7 +899,9 @@ function renderGarmentMarks() {
 
 async function loadHistory({ append = false } = {}) {
   const page = append ? state.tryonPage + 1 : 1;
+  const session = state.session;
   const data = await api(`/tryons?page=${page}&page_size=${PAGE_SIZE}`);
+  if (session !== state.session) return;
   const items = data.items || [];
   if (append) {
     const seen = new Set(state.tryons.map((t) => t.id));
@@ -894,7 +918,11 @@ async function loadHistory({ append = false } = {}) {
   // garments in the history that this catalog page doesn't hold: fetch their names
   const missing = [...new Set(state.tryons.map((t) => t.garment_id))].filter((id) => id && !state.garmentById.has(id));
   for (const id of missing.slice(0, 24)) {
-    api(`/garments/${id}`).then((g) => { state.garmentById.set(g.id, g); renderHistory(); }).catch(() => {});
+    api(`/garments/${id}`).then((g) => {
+      if (session !== state.session) return;
+      state.garmentById.set(g.id, g);
+      renderHistory();
+    }).catch(() => {});
   }
 }
 
@@ -1130,15 +1158,18 @@ async function tryOn(garment) {
   renderGarmentMarks();
   scrollStageIntoViewOnPhone();
   const key = uuid();
+  const session = state.session;
   try {
     let job = await withRetry(() => api("/tryons", {
       method: "POST", json: { photo_id: photo.id, garment_id: garment.id }, headers: { "Idempotency-Key": key },
     }));
+    if (session !== state.session) return;
     upsertTryon(job);
     while (job.status === "queued" || job.status === "running") {
       busyStatus(busy, job.status, STEP_TEXT[job.status]);
       const id = job.id;
       job = await withRetry(() => api(`/tryons/${id}?wait=${POLL_WAIT_S}`));
+      if (session !== state.session) return;
       upsertTryon(job);
     }
     if (job.status === "failed") {
@@ -1158,7 +1189,7 @@ async function tryOn(garment) {
     }
   } catch (err) {
     stopBusy(busy);
-    if (ticket === state.ticket) showError(err, `${garment.name} couldn't be tried on`);
+    if (ticket === state.ticket && session === state.session) showError(err, `${garment.name} couldn't be tried on`);
   }
 }
 
