@@ -177,6 +177,10 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=120.0, help="seconds of load (after set-up)")
     ap.add_argument("--url", default=None, help="test a running server instead of starting one")
     ap.add_argument("--workers", type=int, default=None, help="FITROOM_WORKERS for the started server")
+    ap.add_argument("--keep-rate-limits", action="store_true",
+                    help="keep the server's per-user rate limits (by default the started server gets very high "
+                         "ones: a virtual user here submits several try-ons a second, which the defaults refuse "
+                         "with 429 as they should for a person)")
     ap.add_argument("--no-reuse", action="store_true",
                     help="FITROOM_REUSE_RESULTS=false: every try-on is computed, even a pair tried before")
     ap.add_argument("--out", type=Path, default=None, help="default benchmarks/results/load_service[_no_reuse].json")
@@ -198,6 +202,9 @@ def main() -> None:
         extra = {"FITROOM_WORKERS": str(args.workers)} if args.workers else {}
         if args.no_reuse:
             extra["FITROOM_REUSE_RESULTS"] = "false"
+        if not args.keep_rate_limits:
+            extra["FITROOM_RATE_LIMIT_PER_MINUTE"] = "1000000"
+            extra["FITROOM_TRYON_RATE_LIMIT_PER_MINUTE"] = "1000000"
         server = _start_server(port, data_dir, extra)
         url = f"http://127.0.0.1:{port}"
     try:
@@ -216,6 +223,7 @@ def main() -> None:
         "server": "fitroom serve, embedded defaults (SQLite WAL, local files, in-process worker pool)" if server else url,
         "workers": args.workers or 2,
         "reuse_results": not args.no_reuse,
+        "rate_limits": "server defaults" if args.keep_rate_limits or args.url else "raised to 1e6/min for the load test",
         "users": args.users,
         "duration_s": round(elapsed, 1),
         "photos": photo_desc,
