@@ -367,6 +367,38 @@ def test_own_garment(open_page, e2e):
     page.locator("#history-grid .history-item[data-status=succeeded]").first.wait_for()
 
 
+def test_second_click_while_running(open_page, e2e):
+    """Picking another garment while one is still being fitted: the stage follows the last
+    pick, the first one lands in the history with a toast to view it."""
+    page = open_page(1280, 800)
+    e2e.sign_up(page, e2e.new_email("quick"))
+    e2e.upload_photo(page, e2e.examples / "astronaut.jpg")
+    cards = _garment_cards(page)
+    first_name = cards.nth(0).locator(".garment-name").inner_text()
+    second_name = cards.nth(1).locator(".garment-name").inner_text()
+    with _holding(page, "**/v1/tryons", "POST") as held:
+        cards.nth(0).click()
+        _wait_held(page, held)
+        assert held
+        cards.nth(1).click()
+        for _ in range(60):
+            if len(held) == 2:
+                break
+            page.wait_for_timeout(50)
+        assert len(held) == 2
+    # both are sent now, the first first
+    e2e.wait_result(page)
+    assert page.inner_text("#caption-title") == second_name
+    page.wait_for_selector(f".toast.success:has-text('{first_name} is ready')", timeout=e2e.tryon_timeout_ms)
+    e2e.shot(page, "62_second_pick_wins")
+    second = page.get_attribute("#compare", "data-tryon-id")
+    page.click(".toast.success .toast-action")
+    e2e.wait_result(page, second)
+    assert page.inner_text("#caption-title") == first_name
+    page.click("#tab-history")
+    assert page.locator("#history-grid .history-item[data-status=succeeded]").count() == 2
+
+
 DROP_JS = """
 async ([b64, drop]) => {
   const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));

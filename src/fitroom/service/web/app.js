@@ -504,7 +504,15 @@ function currentPhoto() {
   return state.photos.find((p) => p.id === state.photoId) || null;
 }
 
+/** The user looks at something else: a try-on still running finishes into the history
+ * (with a toast) instead of taking over the stage. */
+function releaseStage() {
+  state.ticket++;
+  if (state.busy?.garment) stopBusy(state.busy);
+}
+
 function selectPhoto(id) {
+  if (id !== state.photoId) releaseStage();
   state.photoId = id;
   if (id) localStorage.setItem(STORE.photo, id); else localStorage.removeItem(STORE.photo);
   state.shown = null;
@@ -568,6 +576,7 @@ async function uploadPhoto(file) {
     state.preview = null;
   }
   state.shown = null;
+  state.ticket++;
   const busy = startBusy({ title: "Uploading your photo", step: "Checking that we can see you…", garment: null });
   renderStage();
   const form = new FormData();
@@ -997,6 +1006,7 @@ function openHistory(t) {
     return;
   }
   if (t.status !== "succeeded") { toast("This look is still being made.", { tone: "info" }); return; }
+  releaseStage();
   if (t.photo_id !== state.photoId && state.photos.some((p) => p.id === t.photo_id)) {
     state.photoId = t.photo_id;
     localStorage.setItem(STORE.photo, t.photo_id);
@@ -1148,7 +1158,7 @@ async function tryOn(garment) {
     return;
   }
   const done = state.tryons.find((t) => t.photo_id === photo.id && t.garment_id === garment.id && t.status === "succeeded");
-  if (done) { showTryon(done); scrollStageIntoViewOnPhone(); return; }
+  if (done) { releaseStage(); showTryon(done); scrollStageIntoViewOnPhone(); return; }
 
   const ticket = ++state.ticket;
   state.shown = null;
@@ -1185,6 +1195,7 @@ async function tryOn(garment) {
       await showTryon(job);
       stopBusy(busy);
     } else {
+      stopBusy(busy);
       toast(`${garment.name} is ready.`, { tone: "success", action: { label: "View", run: () => openHistory(job) } });
     }
   } catch (err) {
