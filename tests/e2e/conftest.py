@@ -185,10 +185,12 @@ def sign_in(page, email: str, password: str = PASSWORD) -> None:
 
 
 def wait_catalog(page) -> None:
-    """Waits until the catalog shows garments whose images have loaded."""
+    """Waits until the catalog shows garments and the images on screen have loaded (the
+    others load as they come near the viewport)."""
     page.wait_for_selector("#garment-grid .garment[data-garment-id]")
     page.wait_for_function(
         """() => [...document.querySelectorAll('#garment-grid .garment[data-garment-id] img')]
+                 .filter(i => { const r = i.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; })
                  .every(i => i.complete && i.naturalWidth > 0 && !i.classList.contains('loading'))"""
     )
 

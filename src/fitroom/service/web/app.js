@@ -198,6 +198,25 @@ function setImage(img, url) {
   });
 }
 
+/** Like setImage, but fetches only when the image comes near the viewport (catalog pages
+ * can hold many full-size product photos). */
+const lazyObserver = "IntersectionObserver" in window
+  ? new IntersectionObserver((entries) => {
+    for (const e of entries) {
+      if (!e.isIntersecting) continue;
+      lazyObserver.unobserve(e.target);
+      setImage(e.target, e.target.dataset.lazySrc).catch(() => {});
+    }
+  }, { rootMargin: "600px 0px" })
+  : null;
+
+function lazyImage(img, url) {
+  img.classList.add("loading");
+  if (!lazyObserver) { setImage(img, url).catch(() => {}); return; }
+  img.dataset.lazySrc = url;
+  lazyObserver.observe(img);
+}
+
 // ---------------------------------------------------------------- helpers
 
 function el(tag, attrs = {}, ...children) {
@@ -772,6 +791,7 @@ function triedGarments() {
 
 function renderGarments() {
   const grid = $("#garment-grid");
+  if (lazyObserver) for (const img of $$("img", grid)) lazyObserver.unobserve(img);
   const what = state.category ? CATEGORY_LABELS[state.category] || state.category : "garments";
   $("#catalog-status").textContent = `${state.garmentTotal} ${state.garmentTotal === 1 && !state.category ? "garment" : what.toLowerCase()}${state.query ? ` matching “${state.query}”` : ""}`;
   if (!state.garments.length) {
@@ -784,8 +804,8 @@ function renderGarments() {
   }
   const tried = triedGarments();
   const cards = state.garments.map((g) => {
-    const img = el("img", { alt: "", loading: "lazy" });
-    setImage(img, g.image_url).catch(() => {});
+    const img = el("img", { alt: "" });
+    lazyImage(img, g.image_url);
     const selected = state.busy?.garment?.id === g.id || state.shown?.garment_id === g.id;
     const mine = g.owner === "me";
     return el("div", { class: "garment-card" },
