@@ -102,6 +102,9 @@ def server(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        # keep the server's log beside the screenshots, for reading after a failure
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(log_path, SHOTS / "server.log")
 
 
 @pytest.fixture(scope="session")
