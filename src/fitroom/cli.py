@@ -239,13 +239,22 @@ def serve(
     def ready() -> None:
         typer.echo(f"fitroom is ready: open {url}   (API docs: {url}docs; Ctrl+C stops)")
 
-    app_ = create_app(settings, on_ready=ready)
+    import socket
+
+    # bind before loading anything: a port in use is one line, and "ready" means reachable
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     try:
-        # keep-alive longer than clients' idle timeouts (httpx, browsers: 5 s), so that the server
-        # never closes a connection a client is about to reuse
-        uvicorn.run(app_, host=host, port=port, log_level=log_level, access_log=False, timeout_keep_alive=65)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)  # connections made from now on wait in the backlog until start-up ends
     except OSError as e:
-        raise FitroomError(f"cannot listen on {host}:{port}: {e.strerror}") from None
+        sock.close()
+        raise FitroomError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+    app_ = create_app(settings, on_ready=ready)
+    # keep-alive longer than clients' idle timeouts (httpx, browsers: 5 s), so that the server
+    # never closes a connection a client is about to reuse
+    config = uvicorn.Config(app_, log_level=log_level, access_log=False, timeout_keep_alive=65)
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 @app.command()
