@@ -45,3 +45,19 @@ def test_long_poll_is_capped(tmp_path):
         r = c.get(f"/v1/tryons/{r.json()['id']}", headers=auth(h), params={"wait": 3600})
         assert r.status_code == 200 and r.json()["status"] == "queued"
         assert 0.4 < time.monotonic() - t0 < 5
+
+
+def test_missing_analysis_is_recomputed_lazily_and_cached_again(tmp_path):
+    from fitroom.service.models import Photo
+
+    with running_app(tmp_path) as c:
+        svc = c.app.state.services
+        h = signup(c)
+        photo = upload_photo(c, h)
+        with svc.db.session() as s:
+            rel = s.get(Photo, photo["id"]).analysis_path
+        svc.storage.delete(rel)
+        svc.engine.forget(photo["id"])
+        assert tryon(c, h, photo["id"], demo_garment(c, h)["id"])["status"] == "succeeded"
+        with svc.db.session() as s:
+            assert svc.storage.exists(s.get(Photo, photo["id"]).analysis_path)
