@@ -192,3 +192,24 @@ def test_killed_worker_process_job_is_retried_and_completed_once(tmp_path):
                             p.wait(15)
                         except subprocess.TimeoutExpired:
                             p.kill()
+
+
+def test_erasure_tells_redis_workers_to_forget(tmp_path):
+    import redis
+
+    from fitroom.service.jobs import forget_channel
+
+    with app_on("sqlite+redis", tmp_path) as c:
+        svc = c.app.state.services
+        sub = redis.Redis.from_url(REDIS_URL).pubsub(ignore_subscribe_messages=True)
+        sub.subscribe(forget_channel(svc.settings))
+        h = signup(c)
+        photo = upload_photo(c, h)
+        assert c.delete(f"/v1/photos/{photo['id']}", headers=auth(h)).status_code == 204
+        msg = None
+        for _ in range(50):
+            msg = sub.get_message(timeout=0.1)
+            if msg:
+                break
+        assert msg is not None and photo["id"] in msg["data"].decode().split()
+        sub.close()

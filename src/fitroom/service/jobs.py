@@ -36,7 +36,7 @@ from fitroom.service.models import Event, Garment, Photo, TryOn, utcnow
 from fitroom.service.settings import Settings
 from fitroom.service.storage import Storage
 
-__all__ = ["InProcessQueue", "JobContext", "LeaseKeeper", "Notifier", "RedisQueue", "claim", "done_channel", "queue_key", "reap", "run_job",
+__all__ = ["InProcessQueue", "JobContext", "LeaseKeeper", "Notifier", "RedisQueue", "claim", "done_channel", "forget_channel", "queue_key", "reap", "run_job",
            "worker_name"]
 
 log = logging.getLogger("fitroom.jobs")
@@ -47,6 +47,11 @@ def queue_key(settings: Settings) -> str:
 
 def done_channel(settings: Settings) -> str:
     return f"{settings.redis_prefix}tryons:done"
+
+
+def forget_channel(settings: Settings) -> str:
+    """Ids of erased photos and garments, so that worker processes drop them from memory."""
+    return f"{settings.redis_prefix}forget"
 
 
 def worker_name(kind: str = "w") -> str:

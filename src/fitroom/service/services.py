@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from fitroom.service.catalog import seed_demo_catalog
 from fitroom.service.db import Database, migrate
 from fitroom.service.engine import TryOnEngine, get_engine
-from fitroom.service.jobs import done_channel, InProcessQueue, JobContext, LeaseKeeper, Notifier, RedisQueue
+from fitroom.service.jobs import done_channel, forget_channel, InProcessQueue, JobContext, LeaseKeeper, Notifier, RedisQueue
 from fitroom.service.metrics import Metrics
 from fitroom.service.models import TryOn
 from fitroom.service.ratelimit import MemoryRateLimiter, RedisRateLimiter
@@ -42,6 +42,16 @@ class Services:
     def job_counts(self) -> dict[str, int]:
         with self.db.session() as s:
             return {k: int(v) for k, v in s.execute(select(TryOn.status, func.count()).group_by(TryOn.status)).all()}
+
+    def forget(self, ids: list[str]) -> None:
+        """Drop erased photos' and garments' analyses from memory, here and in every worker."""
+        for key in ids:
+            self.engine.forget(key)
+        if self.redis is not None and ids:
+            try:
+                self.redis.publish(forget_channel(self.settings), " ".join(ids))
+            except Exception:
+                log.warning("could not tell the workers to forget %d ids", len(ids))
 
     def queue_depth(self) -> int:
         with self.db.session() as s:

@@ -13,7 +13,7 @@ import sys
 import threading
 
 from fitroom.errors import FitroomError
-from fitroom.service.jobs import done_channel, JobContext, LeaseKeeper, RedisQueue
+from fitroom.service.jobs import done_channel, forget_channel, JobContext, LeaseKeeper, RedisQueue
 from fitroom.service.services import build_services, preflight
 from fitroom.service.settings import load_settings
 
@@ -37,11 +37,25 @@ def run_worker(threads: int = 1) -> None:
         except Exception:
             pass
 
+    def listen_forget() -> None:
+        while not stop.is_set():
+            try:
+                pubsub = client.pubsub(ignore_subscribe_messages=True)
+                pubsub.subscribe(forget_channel(settings))
+                while not stop.is_set():
+                    msg = pubsub.get_message(timeout=1.0)
+                    if msg and isinstance(msg.get("data"), bytes):
+                        for key in msg["data"].decode().split():
+                            svc.engine.forget(key)
+            except Exception:
+                stop.wait(1.0)
+
+    stop = threading.Event()
+    threading.Thread(target=listen_forget, name="fitroom-forget", daemon=True).start()
     leases = LeaseKeeper(svc.db, settings.job_lease_seconds)
     ctx = JobContext(settings=settings, db=svc.db, storage=svc.storage, engine=svc.engine, on_done=done,
                      leases=leases)
     queue = RedisQueue(ctx, client, threads=threads)
-    stop = threading.Event()
 
     def _signal(signum, _frame):
         log.info("signal %d: finishing current jobs", signum)

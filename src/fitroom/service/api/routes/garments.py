@@ -118,5 +118,5 @@ def delete_garment(garment_id: str, user: CurrentUser, db: DbSession, svc: Servi
     db.commit()
     svc.storage.delete(g.image_path)
     svc.storage.delete(g.mask_path)
-    svc.engine.forget(garment_id)
+    svc.forget([garment_id])
     return Response(status_code=204)

@@ -24,8 +24,7 @@ def me(user: CurrentUser) -> UserPublic:
 def delete_me(user: CurrentUser, db: DbSession, svc: ServicesDep) -> Response:
     """Erase the account and everything in it: photos, their analyses, garments, try-ons,
     events, tokens, API keys, and every file."""
-    for key in erase_user(db, svc.storage, user.id):
-        svc.engine.forget(key)
+    svc.forget(erase_user(db, svc.storage, user.id))
     return Response(status_code=204)
 
 

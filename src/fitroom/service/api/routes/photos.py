@@ -91,5 +91,5 @@ def delete_photo(photo_id: str, user: CurrentUser, db: DbSession, svc: ServicesD
     db.commit()
     for rel in results + [p.image_path, p.analysis_path]:
         svc.storage.delete(rel)
-    svc.engine.forget(photo_id)
+    svc.forget([photo_id])
     return Response(status_code=204)
