@@ -253,7 +253,8 @@ def serve(
     app_ = create_app(settings, on_ready=ready)
     # keep-alive longer than clients' idle timeouts (httpx, browsers: 5 s), so that the server
     # never closes a connection a client is about to reuse
-    config = uvicorn.Config(app_, log_level=log_level, access_log=False, timeout_keep_alive=65)
+    config = uvicorn.Config(app_, log_level=log_level, access_log=False, timeout_keep_alive=65,
+                            timeout_graceful_shutdown=10)
     uvicorn.Server(config).run(sockets=[sock])
 
 

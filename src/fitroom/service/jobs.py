@@ -328,6 +328,7 @@ class InProcessQueue:
         self._q: queue.Queue[str | None] = queue.Queue()
         self._workers: list[threading.Thread] = []
         self._reaper = _Reaper(ctx, self.submit, self.pending)
+        self._stopping = threading.Event()
 
     def start(self) -> None:
         with self.ctx.db.session() as s:  # jobs left queued by a previous run
@@ -349,14 +350,16 @@ class InProcessQueue:
         wid = worker_name("t")
         while True:
             job_id = self._q.get()
-            if job_id is None:
-                return
+            if job_id is None or self._stopping.is_set():
+                return  # jobs still queued stay queued in the database: the next start runs them
             try:
                 run_job(self.ctx, job_id, wid)
             except Exception:  # run_job logs; never let a worker thread die
                 log.exception("worker thread error")
 
     def stop(self, timeout: float = 10.0) -> None:
+        """Finish the try-ons in progress (up to ``timeout``), leave the rest queued."""
+        self._stopping.set()
         self._reaper.stop()
         for _ in self._workers:
             self._q.put(None)

@@ -151,19 +151,24 @@ def _publisher(svc: Services):
 
 
 def _listen_done(svc: Services) -> None:
-    """Wake local long-polls when a worker process finishes a job."""
-    while True:
+    """Wake local long-polls when a worker process finishes a job (until the app stops)."""
+    while not svc._closing:
+        pubsub = None
         try:
             pubsub = svc.redis.pubsub(ignore_subscribe_messages=True)
             pubsub.subscribe(done_channel(svc.settings))
-            for msg in pubsub.listen():
-                data = msg.get("data")
-                if isinstance(data, bytes):
-                    svc.notifier.notify(data.decode())
+            while not svc._closing:
+                msg = pubsub.get_message(timeout=1.0)
+                if msg and isinstance(msg.get("data"), bytes):
+                    svc.notifier.notify(msg["data"].decode())
         except Exception:
-            if getattr(svc, "_closing", False):
-                return
             time.sleep(1.0)
+        finally:
+            if pubsub is not None:
+                try:
+                    pubsub.close()
+                except Exception:
+                    pass
 
 
 def stop_services(svc: Services) -> None:

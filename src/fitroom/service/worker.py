@@ -39,6 +39,7 @@ def run_worker(threads: int = 1) -> None:
 
     def listen_forget() -> None:
         while not stop.is_set():
+            pubsub = None
             try:
                 pubsub = client.pubsub(ignore_subscribe_messages=True)
                 pubsub.subscribe(forget_channel(settings))
@@ -49,6 +50,12 @@ def run_worker(threads: int = 1) -> None:
                             svc.engine.forget(key)
             except Exception:
                 stop.wait(1.0)
+            finally:
+                if pubsub is not None:
+                    try:
+                        pubsub.close()
+                    except Exception:
+                        pass
 
     stop = threading.Event()
     threading.Thread(target=listen_forget, name="fitroom-forget", daemon=True).start()
