@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import uuid
 from pathlib import Path
 
 import pytest
@@ -24,11 +25,21 @@ from .helpers import auth, demo_garment, make_settings, signup, tryon, upload_ph
 
 pytestmark = pytest.mark.slow
 
-_DIR = Path(tempfile.mkdtemp(prefix="fitroom-schemathesis-"))
+_DIR = Path(tempfile.gettempdir()) / f"fitroom-schemathesis-{uuid.uuid4().hex[:10]}"  # made at start-up
 app = create_app(make_settings(_DIR, max_upload_bytes=2 * 1024 * 1024, max_upload_pixels=4_000_000))
-schema = (schemathesis.openapi.from_asgi("/openapi.json", app)
-          .exclude(path="/v1/me", method="DELETE")
-          .exclude(path="/v1/me/signout"))
+
+
+def _schema():
+    # from the app's own OpenAPI document, without starting the app (from_asgi would run its
+    # start-up at collection time: models and threads in the pytest process before other
+    # tests fork workers)
+    loaded = schemathesis.openapi.from_dict(app.openapi())
+    loaded.app = app
+    loaded.location = "/openapi.json"
+    return loaded.exclude(path="/v1/me", method="DELETE").exclude(path="/v1/me/signout")
+
+
+schema = _schema()
 
 
 @pytest.fixture(scope="module")
