@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from ..helpers import auth, demo_garment, garment_png, signup, tryon, upload_photo
+from ..helpers import app_on, auth, demo_garment, garment_png, signup, tryon, upload_photo
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def client(request, tmp_path_factory):
+    """The ownership checks run on both databases."""
+    with app_on(request.param, tmp_path_factory.mktemp("own")) as c:
+        yield c
 
 
 @pytest.fixture(scope="module")
