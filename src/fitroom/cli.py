@@ -225,6 +225,63 @@ def train_tryon(out: _Out, overrides: _Overrides = None, config: _Config = None,
     _train("tryon", config, data, out, overrides, resume, device, threads)
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0 for every interface).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    data_dir: Annotated[Optional[Path], typer.Option("--data-dir", help="Overrides FITROOM_DATA_DIR (database, photos, results).")] = None,
+    log_level: Annotated[str, typer.Option(help="Server log level: warning, info, debug.")] = "warning",
+) -> None:
+    """Run the fitting-room web app and HTTP API (settings: FITROOM_* variables, see README)."""
+    import uvicorn
+
+    from fitroom.service import create_app, load_settings
+    from fitroom.service.services import preflight
+
+    if not 0 < port < 65536:
+        raise FitroomError("--port must be between 1 and 65535")
+    settings = load_settings(**({"data_dir": data_dir} if data_dir is not None else {}))
+    preflight(settings)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    url = f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}/"
+    backend = "PostgreSQL" if settings.db_url.startswith("postgresql") else f"SQLite in {settings.data_dir}"
+    queue = "Redis workers" if settings.redis_url else f"{settings.workers} in-process workers"
+    typer.echo(f"fitroom: starting ({backend}, {queue}); loading models...")
+
+    def ready() -> None:
+        typer.echo(f"fitroom is ready: open {url}   (API docs: {url}docs; Ctrl+C stops)")
+
+    import socket
+
+    # bind before loading anything: a port in use is one line, and "ready" means reachable
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)  # connections made from now on wait in the backlog until start-up ends
+    except OSError as e:
+        sock.close()
+        raise FitroomError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+    app_ = create_app(settings, on_ready=ready)
+    # keep-alive longer than clients' idle timeouts (httpx, browsers: 5 s), so that the server
+    # never closes a connection a client is about to reuse
+    config = uvicorn.Config(app_, log_level=log_level, access_log=False, timeout_keep_alive=65,
+                            timeout_graceful_shutdown=10)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+@app.command()
+def worker(
+    threads: Annotated[int, typer.Option(help="Try-ons this process runs at once.")] = 1,
+) -> None:
+    """Run try-on jobs from the Redis queue (needs FITROOM_REDIS_URL; start as many as you like)."""
+    from fitroom.service.worker import run_worker
+
+    if threads < 1:
+        raise FitroomError("--threads must be at least 1")
+    run_worker(threads)
+
+
 def main() -> None:
     try:
         app()

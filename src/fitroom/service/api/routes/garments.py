@@ -1,0 +1,122 @@
+"""The garment catalog: the demo catalog (everyone's) and each user's own garments."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile
+from fastapi.responses import FileResponse
+from sqlalchemy import func, select
+from starlette.concurrency import run_in_threadpool
+
+from fitroom.labels import GarmentCategory
+from fitroom.service.api.deps import CurrentUser, DbSession, PageParams, ServicesDep
+from fitroom.service.api.uploads import limits, read_upload
+from fitroom.service.crud import garment_public, visible_garment, visible_garments_clause
+from fitroom.service.engine import decode_upload, encode_png, landmarks_json
+from fitroom.service.errors import ApiError, not_found
+from fitroom.service.models import Event, Garment, new_id
+from fitroom.service.schemas import ErrorPublic, GarmentDetail, GarmentPublic, Page
+
+router = APIRouter(prefix="/garments", tags=["garments"])
+
+_IMAGE = {200: {"content": {"image/png": {}}, "description": "The image."}}
+
+
+@router.get("", response_model=Page[GarmentPublic])
+def list_garments(user: CurrentUser, db: DbSession, paging: PageParams,
+                  category: Annotated[GarmentCategory | None, Query(description="Only this category.")] = None,
+                  q: Annotated[str | None, Query(max_length=100, description="Words in the name.")] = None,
+                  ) -> Page[GarmentPublic]:
+    """The catalog: the demo garments and your own, yours first."""
+    stmt = select(Garment).where(visible_garments_clause(user))
+    if category is not None:
+        stmt = stmt.where(Garment.category == str(category))
+    if q:
+        for word in q.split()[:8]:
+            escaped = word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            stmt = stmt.where(func.lower(Garment.name).like(f"%{escaped}%", escape="\\"))
+    total = db.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    rows = db.execute(stmt.order_by(Garment.user_id.is_(None), Garment.created_at.desc(), Garment.name, Garment.id)
+                      .offset(paging.offset).limit(paging.page_size)).scalars()
+    return Page[GarmentPublic](items=[garment_public(g) for g in rows], total=total, page=paging.page,
+                               page_size=paging.page_size)
+
+
+@router.post("", status_code=201, response_model=GarmentDetail,
+             responses={413: {"model": ErrorPublic}, 422: {"model": ErrorPublic}})
+async def create_garment(file: Annotated[UploadFile, File(description="Product photo on a plain background.")],
+                         user: CurrentUser, svc: ServicesDep,
+                         name: Annotated[str, Form(min_length=1, max_length=200)] = "My garment") -> GarmentDetail:
+    """Add a garment to your catalog from a product photo; it is analysed now (mask,
+    landmarks, category). A photo that shows no top or dress is refused with 422."""
+    data = await read_upload(file, svc.settings)
+    name = name.strip()
+    if not name:
+        raise ApiError(422, "validation_error", "name must not be blank.")
+    return await run_in_threadpool(_store_garment, svc, user.id, name, data)
+
+
+def _store_garment(svc, user_id: str, name: str, data: bytes) -> GarmentDetail:
+    image = decode_upload(data, limits(svc.settings))
+    ga = svc.engine.analyze_garment(image)
+    gid = new_id()
+    st = svc.storage
+    img_rel = st.rel("users", user_id, "garments", f"{gid}.png")
+    mask_rel = st.rel("users", user_id, "garments", f"{gid}.mask.png")
+    st.write(img_rel, encode_png(image))
+    st.write(mask_rel, encode_png(ga.mask.astype("uint8") * 255))
+    with svc.db.session() as db:
+        g = Garment(id=gid, user_id=user_id, name=name, category=str(ga.category), width=int(image.shape[1]),
+                    height=int(image.shape[0]), image_path=img_rel, mask_path=mask_rel, landmarks_json=landmarks_json(ga))
+        db.add(g)
+        db.add(Event(user_id=user_id, kind="garment.created", ref_id=gid))
+        try:
+            db.commit()
+        except Exception:
+            st.delete(img_rel)
+            st.delete(mask_rel)
+            raise
+    return garment_public(g, detail=True)
+
+
+@router.get("/{garment_id}", response_model=GarmentDetail)
+def get_garment(garment_id: str, user: CurrentUser, db: DbSession) -> GarmentDetail:
+    return garment_public(visible_garment(db, user, garment_id), detail=True)
+
+
+@router.get("/{garment_id}/image", response_class=FileResponse, responses=_IMAGE)
+def garment_image(garment_id: str, user: CurrentUser, db: DbSession, svc: ServicesDep) -> FileResponse:
+    g = visible_garment(db, user, garment_id)
+    if not svc.storage.exists(g.image_path):
+        raise not_found("garment")
+    return FileResponse(svc.storage.path(g.image_path), media_type="image/png",
+                        headers={"Cache-Control": "private, max-age=86400"})
+
+
+@router.get("/{garment_id}/mask", response_class=FileResponse, responses=_IMAGE)
+def garment_mask(garment_id: str, user: CurrentUser, db: DbSession, svc: ServicesDep) -> FileResponse:
+    """The garment's mask (white garment on black), as computed on upload."""
+    g = visible_garment(db, user, garment_id)
+    if not svc.storage.exists(g.mask_path):
+        raise not_found("garment")
+    return FileResponse(svc.storage.path(g.mask_path), media_type="image/png",
+                        headers={"Cache-Control": "private, max-age=86400"})
+
+
+@router.delete("/{garment_id}", status_code=204, response_class=Response)
+def delete_garment(garment_id: str, user: CurrentUser, db: DbSession, svc: ServicesDep) -> Response:
+    """Delete one of your garments (demo garments cannot be deleted). Try-ons made with it
+    keep their images."""
+    g = db.get(Garment, garment_id)
+    if g is None or g.user_id != user.id:
+        if g is not None and g.user_id is None:
+            raise ApiError(403, "forbidden", "Demo catalog garments cannot be deleted.")
+        raise not_found("garment")
+    db.delete(g)
+    db.add(Event(user_id=user.id, kind="garment.deleted", ref_id=garment_id))
+    db.commit()
+    svc.storage.delete(g.image_path)
+    svc.storage.delete(g.mask_path)
+    svc.forget([garment_id])
+    return Response(status_code=204)

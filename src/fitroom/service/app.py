@@ -1,0 +1,97 @@
+"""The FastAPI application: ``create_app(settings)``.
+
+Start-up (the lifespan) migrates the database, loads the try-on models once, seeds the
+demo catalog and starts the job queue; everything lives on one
+:class:`~fitroom.service.services.Services` object that routes receive through the
+dependencies in ``fitroom.service.api.deps``.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from collections.abc import Callable
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+
+from fitroom.service.api.routes import api_router, health_router
+from fitroom.service.errors import error_body, install_error_handlers
+from fitroom.service.metrics import Metrics, MetricsMiddleware
+from fitroom.service.services import build_services, start_queue, stop_services
+from fitroom.service.settings import Settings, load_settings
+
+__all__ = ["WEB_DIR", "create_app"]
+
+WEB_DIR = Path(__file__).resolve().parent / "web"
+
+
+def create_app(settings: Settings | None = None, on_ready: Callable[[], None] | None = None) -> FastAPI:
+    """The application; ``on_ready`` is called once start-up has finished."""
+    settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        svc = await run_in_threadpool(build_services, settings)
+        app.state.services = svc
+        app.state.metrics_holder.metrics = svc.metrics
+        start_queue(svc)
+        if on_ready is not None:
+            on_ready()
+        try:
+            yield
+        finally:
+            await run_in_threadpool(stop_services, svc)
+
+    app = FastAPI(
+        title="fitroom",
+        version="1",
+        summary="Virtual fitting room: upload a photo, pick a garment, see yourself wearing it.",
+        description="Every error is JSON: `{\"error\": {\"code\": \"...\", \"message\": \"...\"}}`. "
+                    "Authenticate with `Authorization: Bearer <token>` (from /v1/auth/signin) or `X-API-Key`.",
+        lifespan=lifespan,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.include_router(health_router)
+    app.include_router(api_router, prefix="/v1")
+
+    class _Holder:
+        metrics: Metrics | None = None
+
+    holder = _Holder()
+    app.state.metrics_holder = holder
+
+    app.add_middleware(_OuterMiddleware, holder=holder, settings=settings)
+    if WEB_DIR.is_dir():
+        app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")
+    return app
+
+
+class _OuterMiddleware:
+    """Refuses bodies over the upload limit before anything parses them; counts and times
+    every request (once the metrics exist)."""
+
+    def __init__(self, app, holder, settings: Settings):
+        self.app, self.holder = app, holder
+        self.max_body = settings.max_upload_bytes + 1024 * 1024
+        self.max_mb = settings.max_upload_bytes / (1024 * 1024)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        for k, v in scope.get("headers") or []:
+            if k == b"content-length":
+                if v.isdigit() and int(v) > self.max_body:
+                    resp = JSONResponse(error_body("too_large", f"The upload is larger than {self.max_mb:g} MB."),
+                                        status_code=413)
+                    return await resp(scope, receive, send)
+                break
+        if self.holder.metrics is not None:
+            return await MetricsMiddleware(self.app, self.holder.metrics)(scope, receive, send)
+        return await self.app(scope, receive, send)

@@ -1,0 +1,160 @@
+"""The try-on machinery of one process: the pipeline (loaded once), image codecs and caches.
+
+One :class:`TryOnEngine` per process (:func:`get_engine`): the MediaPipe models are loaded
+once, at start-up, and shared by every request and worker thread. MediaPipe's graphs are not
+thread-safe, so person analysis runs under a lock; warping and compositing run in parallel.
+Person analyses are computed once per photo, kept on disk next to it (pickled by this
+process, read only from the service's own storage) and in a small LRU in memory.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import pickle
+import threading
+from collections import OrderedDict
+from typing import Any, Callable
+
+import numpy as np
+from PIL import Image
+
+from fitroom.garment import GarmentAnalysis
+from fitroom.imaging import ImageLimits, load_image
+from fitroom.person.analyze import PersonAnalysis
+from fitroom.pipelines import TryOnPipeline
+
+__all__ = ["TryOnEngine", "decode_upload", "encode_jpeg", "encode_png", "get_engine"]
+
+
+def decode_upload(data: bytes, limits: ImageLimits) -> np.ndarray:
+    """fitroom.imaging's checks (format by content, byte and pixel limits, EXIF orientation,
+    ICC to sRGB); metadata is dropped because only the pixels are kept."""
+    return load_image(data, limits)
+
+
+def encode_jpeg(image: np.ndarray, quality: int = 92) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(image, "RGB").save(buf, format="JPEG", quality=quality)
+    return buf.getvalue()
+
+
+def encode_png(image: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(image).save(buf, format="PNG", compress_level=3)
+    return buf.getvalue()
+
+
+def decode_stored(data: bytes) -> np.ndarray:
+    """Decode an image the service itself stored (already validated)."""
+    with Image.open(io.BytesIO(data)) as im:
+        return np.ascontiguousarray(np.array(im.convert("RGB")))
+
+
+class _Lru:
+    def __init__(self, size: int):
+        self.size = size
+        self._d: OrderedDict[str, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str):
+        with self._lock:
+            if key in self._d:
+                self._d.move_to_end(key)
+                return self._d[key]
+        return None
+
+    def put(self, key: str, value) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._d[key] = value
+            self._d.move_to_end(key)
+            while len(self._d) > self.size:
+                self._d.popitem(last=False)
+
+    def drop(self, key: str) -> None:
+        with self._lock:
+            self._d.pop(key, None)
+
+
+class TryOnEngine:
+    """Analyses and try-ons for the service, safe to call from many threads."""
+
+    def __init__(self, person_cache: int = 64, garment_cache: int = 64):
+        self.pipe = TryOnPipeline(cache_size=1)
+        self._person_lock = threading.Lock()
+        self._people = _Lru(person_cache)
+        self._garments = _Lru(garment_cache)
+        self._loaded = False
+
+    def warm_up(self) -> None:
+        if not self._loaded:
+            with self._person_lock:
+                self.pipe.warm_up()
+            self._loaded = True
+
+    # --- analyses ---------------------------------------------------------------------
+    def analyze_person(self, image: np.ndarray) -> PersonAnalysis:
+        from fitroom.person.analyze import analyze_person
+
+        with self._person_lock:
+            return analyze_person(image)
+
+    def analyze_garment(self, image: np.ndarray) -> GarmentAnalysis:
+        from fitroom.garment import analyze_garment
+
+        return analyze_garment(image)
+
+    @staticmethod
+    def dump_person(pa: PersonAnalysis) -> bytes:
+        return pickle.dumps(pa, protocol=5)
+
+    def person(self, key: str, load_cached: Callable[[], bytes | None], load_image_: Callable[[], np.ndarray],
+               save: Callable[[bytes], None]) -> PersonAnalysis:
+        """The analysis of photo ``key``: memory, else the cached file, else computed and saved."""
+        pa = self._people.get(key)
+        if pa is not None:
+            return pa
+        blob = load_cached()
+        if blob is not None:
+            pa = pickle.loads(blob)  # noqa: S301 - written by this service into its own storage
+        else:
+            pa = self.analyze_person(load_image_())
+            save(self.dump_person(pa))
+        self._people.put(key, pa)
+        return pa
+
+    def garment(self, key: str, load_image_: Callable[[], np.ndarray]) -> GarmentAnalysis:
+        ga = self._garments.get(key)
+        if ga is None:
+            ga = self.analyze_garment(load_image_())
+            self._garments.put(key, ga)
+        return ga
+
+    def forget(self, key: str) -> None:
+        self._people.drop(key)
+        self._garments.drop(key)
+
+    def try_on(self, pa: PersonAnalysis, ga: GarmentAnalysis) -> np.ndarray:
+        return self.pipe.try_on(pa, ga).image
+
+
+def landmarks_json(ga: GarmentAnalysis) -> str:
+    """The garment's landmarks as JSON: ``{"points": {name: [x, y]}, "has_sleeves": bool}`` (pixels)."""
+    lm = ga.landmarks
+    pts = {k: [round(float(x), 1), round(float(y), 1)] for k, (x, y) in lm.as_dict().items()}
+    return json.dumps({"points": pts, "has_sleeves": bool(lm.has_sleeves)})
+
+
+_ENGINE: TryOnEngine | None = None
+_ENGINE_LOCK = threading.Lock()
+
+
+def get_engine(person_cache: int = 64, garment_cache: int = 64) -> TryOnEngine:
+    """The process's engine, created (and its models loaded) on first use."""
+    global _ENGINE
+    with _ENGINE_LOCK:
+        if _ENGINE is None:
+            _ENGINE = TryOnEngine(person_cache, garment_cache)
+        return _ENGINE

@@ -1,0 +1,130 @@
+"""Request (…Create) and response (…Public) bodies of the API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from fitroom.labels import GarmentCategory
+
+T = TypeVar("T")
+
+Status = Literal["queued", "running", "succeeded", "failed"]
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(examples=["not_found"])
+    message: str = Field(examples=["No such photo."])
+
+
+class ErrorPublic(BaseModel):
+    error: ErrorDetail
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    page_size: int
+
+
+# --- accounts -----------------------------------------------------------------------------
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str = Field(min_length=3, max_length=320, examples=["ada@example.com"])
+    password: str = Field(min_length=8, max_length=1024, examples=["correct horse battery"])
+
+
+class UserPublic(BaseModel):
+    id: str
+    email: str
+    created_at: datetime
+
+
+class AuthPublic(BaseModel):
+    token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_at: datetime
+    user: UserPublic
+
+
+class ApiKeyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(default="default", min_length=1, max_length=100)
+
+
+class ApiKeyPublic(BaseModel):
+    id: str
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None = None
+
+
+class ApiKeyCreated(ApiKeyPublic):
+    key: str = Field(description="The key itself; shown only once.")
+
+
+# --- garments and photos --------------------------------------------------------------------
+class GarmentPublic(BaseModel):
+    id: str
+    name: str
+    category: GarmentCategory
+    width: int
+    height: int
+    image_url: str
+    mask_url: str
+    created_at: datetime
+    owner: Literal["demo", "me"]
+
+
+class GarmentDetail(GarmentPublic):
+    landmarks: dict[str, list[float]]
+    has_sleeves: bool
+
+
+class PhotoPublic(BaseModel):
+    id: str
+    width: int
+    height: int
+    created_at: datetime
+    image_url: str
+
+
+# --- try-ons ------------------------------------------------------------------------------
+class TryOnCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    photo_id: str = Field(min_length=1, max_length=64)
+    garment_id: str = Field(min_length=1, max_length=64)
+
+
+class TryOnPublic(BaseModel):
+    id: str
+    status: Status
+    error: ErrorDetail | None
+    photo_id: str
+    garment_id: str | None
+    created_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None
+    attempts: int
+    image_url: str | None
+
+
+class ShareCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    expires_in: int = Field(default=7 * 24 * 3600, gt=0, description="Seconds until the link expires.")
+
+
+class SharePublic(BaseModel):
+    url: str
+    expires_at: datetime
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    database: str
+    queue: str
+    queue_depth: int

@@ -1,0 +1,63 @@
+"""The try-on engine: one per process, models loaded once, analyses cached."""
+
+from __future__ import annotations
+
+from fitroom.service.engine import get_engine
+
+from .helpers import auth, demo_garment, running_app, signup, tryon, upload_photo
+
+
+def test_one_engine_per_process_shared_by_apps(tmp_path):
+    with running_app(tmp_path / "a") as a, running_app(tmp_path / "b") as b:
+        ea, eb = a.app.state.services.engine, b.app.state.services.engine
+        assert ea is eb is get_engine()
+        assert ea._loaded
+
+
+def test_person_analysis_is_computed_once_per_photo(tmp_path, monkeypatch):
+    with running_app(tmp_path) as c:
+        engine = c.app.state.services.engine
+        calls = []
+        original = engine.analyze_person
+
+        def counting(image):
+            calls.append(image.shape)
+            return original(image)
+
+        monkeypatch.setattr(engine, "analyze_person", counting)
+        h = signup(c)
+        photo = upload_photo(c, h)
+        items = c.get("/v1/garments", headers=auth(h)).json()["items"]
+        engine.forget(photo["id"])  # not in memory: read from the cached file, not recomputed
+        for g in items[:3]:
+            assert tryon(c, h, photo["id"], g["id"])["status"] == "succeeded"
+        assert len(calls) == 1  # at upload only
+
+
+def test_long_poll_is_capped(tmp_path):
+    import time
+
+    with running_app(tmp_path, workers=0, wait_max_seconds=0.5) as c:
+        h = signup(c)
+        photo = upload_photo(c, h)
+        r = c.post("/v1/tryons", headers=auth(h), json={"photo_id": photo["id"], "garment_id": demo_garment(c, h)["id"]})
+        t0 = time.monotonic()
+        r = c.get(f"/v1/tryons/{r.json()['id']}", headers=auth(h), params={"wait": 3600})
+        assert r.status_code == 200 and r.json()["status"] == "queued"
+        assert 0.4 < time.monotonic() - t0 < 5
+
+
+def test_missing_analysis_is_recomputed_lazily_and_cached_again(tmp_path):
+    from fitroom.service.models import Photo
+
+    with running_app(tmp_path) as c:
+        svc = c.app.state.services
+        h = signup(c)
+        photo = upload_photo(c, h)
+        with svc.db.session() as s:
+            rel = s.get(Photo, photo["id"]).analysis_path
+        svc.storage.delete(rel)
+        svc.engine.forget(photo["id"])
+        assert tryon(c, h, photo["id"], demo_garment(c, h)["id"])["status"] == "succeeded"
+        with svc.db.session() as s:
+            assert svc.storage.exists(s.get(Photo, photo["id"]).analysis_path)
