@@ -190,3 +190,28 @@ def test_metrics_on_real_pairs(realdata):
     parse = s.load_parse()
     assert parse_iou(parse, parse, [Cihp.UPPER_CLOTHES])[Cihp.UPPER_CLOTHES] == 1.0
     assert np.trace(confusion_matrix(parse, parse)) == parse.size
+
+
+def test_detail_ratio_is_one_for_the_truth_and_falls_with_blur():
+    import cv2
+
+    from fitroom.eval.metrics import detail_ratio
+
+    rng = np.random.default_rng(0)
+    truth = rng.integers(0, 256, (64, 48, 3), dtype=np.uint8)
+    mask = np.zeros((64, 48), bool)
+    mask[10:50, 8:40] = True
+    assert detail_ratio(truth, truth, mask) == pytest.approx(1.0)
+    blurred = cv2.GaussianBlur(truth, (0, 0), 2)
+    r = detail_ratio(blurred, truth, mask)
+    assert 0 < r < 0.2
+    # only the mask counts: blurring outside it changes nothing
+    outside = truth.copy()
+    outside[~mask] = blurred[~mask]
+    assert detail_ratio(outside, truth, mask, erode=3) == pytest.approx(1.0)
+    # too small a mask, or a truth without detail: no answer
+    assert detail_ratio(truth, truth, np.zeros((64, 48), bool)) is None
+    flat = np.full_like(truth, 128)
+    assert detail_ratio(truth, flat, mask) is None
+    with pytest.raises(ValueError, match="mask shape"):
+        detail_ratio(truth, truth, mask[:10])

@@ -24,9 +24,9 @@ import numpy as np
 
 from fitroom.data.layouts import read_dataset
 from fitroom.errors import FitroomError
-from fitroom.eval.metrics import mask_iou, psnr, ssim
+from fitroom.eval.metrics import detail_ratio, mask_iou, psnr, ssim
 from fitroom.eval.preservation import PRESERVED_REGIONS, flatten, preservation
-from fitroom.labels import Cihp
+from fitroom.labels import UPPER_BODY_GARMENT, Cihp
 
 PRESERVE_KEYS = [f"preserve_{k}_{m}" for k in (*PRESERVED_REGIONS, "all") for m in ("changed", "mad")]
 
@@ -179,6 +179,9 @@ def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limi
                 row["ssim"] = ssim(result.image, person)
                 row["ms_ssim"] = ms_ssim(result.image, person)
                 row["psnr"] = psnr(result.image, person)
+                if gt_parse is not None:  # garment detail kept, where the truth wears the garment
+                    worn = np.isin(gt_parse, [int(i) for i in UPPER_BODY_GARMENT])
+                    row["garment_detail_ratio"] = detail_ratio(result.image, person, worn)
                 if lpips is not None:
                     row["lpips"] = float(lpips.distance(result.image, person))
                 # baseline: the cloth-agnostic input itself (region painted grey)
@@ -210,7 +213,7 @@ def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limi
         summary = {"n": len(rs), "failed": sum(r["status"] != "ok" for r in rs),
                    "n_paired": sum(r["paired"] for r in rs)}
         for key in ["ssim", "ms_ssim", "psnr", "lpips", "baseline_agnostic_ssim", "baseline_agnostic_psnr",
-                    "garment_mask_iou"] + [f"parse_iou_{k}" for k in PARSE_CLASSES] + PRESERVE_KEYS:
+                    "garment_detail_ratio", "garment_mask_iou"] + [f"parse_iou_{k}" for k in PARSE_CLASSES] + PRESERVE_KEYS:
             summary[key] = _mean(r.get(key) for r in rs)
         # samples whose try-on altered a region it must preserve (more than MAX_CHANGED of it)
         summary["preserve_violations"] = sum(r.get("preserve_ok") is False for r in rs)
