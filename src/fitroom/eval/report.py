@@ -287,7 +287,7 @@ _SUMMARY_ROWS = [
     ("ssim", "SSIM ↑"), ("ms_ssim", "MS-SSIM ↑"), ("psnr", "PSNR (dB) ↑"),
     ("baseline_agnostic_ssim", "baseline SSIM (agnostic input)"), ("baseline_agnostic_psnr", "baseline PSNR"),
     ("lpips", "LPIPS ↓"), ("fid", "FID ↓"), ("kid", "KID ↓"),
-    ("garment_detail_ratio", "garment detail kept (1 = as the truth; < 1 blurred)"),
+    ("garment_detail_ratio", "garment detail kept, geometric mean (1 = as the truth; < 1 blurred)"),
     ("preserve_all_changed", "preserved pixels changed ↓"),
     *[(f"preserve_{k}_changed", f"\u2003{k.replace('_', ' ')} changed") for k in PRESERVED_REGIONS],
     ("preserve_all_mad", "preserved mean abs diff (0-255)"),
