@@ -147,10 +147,13 @@ class PretrainedModel(nn.Module):
         return out
 
     # -- save / load ---------------------------------------------------------------------
-    def save_pretrained(self, directory: str | Path, *, metadata: dict[str, Any] | None = None) -> Path:
+    def save_pretrained(self, directory: str | Path, *, metadata: dict[str, Any] | None = None,
+                        dtype: torch.dtype | None = None) -> Path:
         """Write ``config.json`` and ``model.safetensors`` into ``directory`` (created if
         needed; existing files are replaced). ``metadata`` (JSON-able) is stored under
-        ``"metadata"``. Returns the directory."""
+        ``"metadata"``. ``dtype`` (e.g. ``torch.float16``, to halve shipped weights) casts the
+        floating-point tensors on disk; :meth:`from_pretrained` loads them back into the
+        model's float32 parameters. Returns the directory."""
         from safetensors.torch import save_file
 
         if not self.architecture:
@@ -158,6 +161,8 @@ class PretrainedModel(nn.Module):
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         state = {k: v.detach().to("cpu").contiguous().clone() for k, v in self.state_dict().items()}
+        if dtype is not None:
+            state = {k: v.to(dtype) if v.is_floating_point() else v for k, v in state.items()}
         save_file(state, str(directory / WEIGHTS_NAME), metadata={"format": "pt", "architecture": self.architecture})
         (directory / CONFIG_NAME).write_text(json.dumps(self.config_dict(metadata), indent=2) + "\n")
         return directory

@@ -1,0 +1,191 @@
+"""``garment-vae``: a convolutional variational autoencoder over garment product photos.
+
+Input and output are 4 channels at ``image_size`` x ``image_size`` (128 by default): the
+garment composited on white (RGB in [-1, 1]) and its mask (in [-1, 1], 1 = garment), as
+:func:`fitroom.data.garment_set.prepare_garment` frames a photo. Decoded samples therefore
+come with their own mask, so a generated garment is a product photo that fitroom can try on.
+
+Encoder: ``len(channels)`` stride-2 4x4 convolutions (GroupNorm, SiLU) down to a
+``image_size / 2**len(channels)`` square, flattened to a linear layer giving ``mu`` and
+``logvar`` of a diagonal Gaussian over ``latent_dim`` dimensions. Decoder: a linear layer back
+to the square, then the mirror of the encoder with 4x4 stride-2 transposed convolutions and a
+3x3 output convolution; ``tanh`` on the output.
+
+The loss (:meth:`GarmentVAE.loss`) is a beta-VAE objective: per-pixel L1 reconstruction of the
+RGB channels and of the mask (``mask_weight``), plus ``beta`` times the KL divergence normalised
+per pixel, ``KL_sum / (C*H*W)``, so that ``beta`` does not depend on the image size. With
+mean-L1 reconstruction this is the negative ELBO of a Laplace likelihood of scale ``beta``
+(in [-1, 1] pixel units), divided by ``C*H*W``: small beta (0.01-0.05) gives sharp
+reconstructions and a less regular latent space, larger beta smoother samples.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+
+from .pretrained import PretrainedModel
+from .registry import register
+
+__all__ = ["GarmentVAE", "GarmentVAEConfig", "VAELoss", "VAEOutput"]
+
+
+@dataclass(frozen=True)
+class GarmentVAEConfig:
+    """Fields of ``garment-vae``.
+
+    Attributes:
+        image_size: side of the square input (a multiple of ``2**len(channels)``).
+        in_channels: 3 (RGB) + 1 (mask).
+        channels: encoder widths, one stride-2 stage each (the decoder mirrors them).
+        latent_dim: size of the latent code.
+        beta: KL weight of :meth:`GarmentVAE.loss` (stored with the model so a saved model
+            records how it was trained).
+        mask_weight: weight of the mask channel's L1 term.
+        groups: GroupNorm groups (each width must be divisible by it).
+        input_size: ``(H, W)``, recorded for ``config.json``; must equal ``(image_size, image_size)``.
+    """
+
+    image_size: int = 128
+    in_channels: int = 4
+    channels: tuple[int, ...] = (32, 64, 96, 128, 128)
+    latent_dim: int = 64
+    beta: float = 0.05
+    mask_weight: float = 1.0
+    groups: int = 8
+    input_size: tuple[int, int] = (128, 128)
+
+    def __post_init__(self) -> None:
+        if not self.channels or any(c < 1 for c in self.channels):
+            raise ValueError(f"garment-vae: channels must be positive, got {self.channels}")
+        if self.image_size % (2 ** len(self.channels)) or self.image_size < 2 ** len(self.channels):
+            raise ValueError(f"garment-vae: image_size {self.image_size} must be a multiple of "
+                             f"2**{len(self.channels)} = {2 ** len(self.channels)}")
+        if any(c % self.groups for c in self.channels):
+            raise ValueError(f"garment-vae: every channel count must be divisible by groups={self.groups}")
+        if self.latent_dim < 1 or self.beta < 0 or self.mask_weight < 0 or self.in_channels < 1:
+            raise ValueError(f"invalid garment-vae config: {self}")
+        if tuple(self.input_size) != (self.image_size, self.image_size):
+            raise ValueError(f"garment-vae: input_size {tuple(self.input_size)} must be "
+                             f"({self.image_size}, {self.image_size})")
+
+
+@dataclass
+class VAEOutput:
+    """Result of :meth:`GarmentVAE.forward`.
+
+    Attributes:
+        recon: ``[B, in_channels, S, S]`` reconstruction in [-1, 1] (RGB, then mask).
+        mu, logvar: ``[B, latent_dim]`` posterior parameters.
+        z: ``[B, latent_dim]`` the code that was decoded (a sample in train mode, ``mu`` in eval).
+    """
+
+    recon: Tensor
+    mu: Tensor
+    logvar: Tensor
+    z: Tensor
+
+
+@dataclass
+class VAELoss:
+    """Terms of :meth:`GarmentVAE.loss` (scalar tensors): ``loss = rgb + mask + beta * kl_norm``;
+    ``kl`` is the mean KL per sample in nats (for logging)."""
+
+    loss: Tensor
+    rgb: Tensor
+    mask: Tensor
+    kl: Tensor
+    kl_norm: Tensor
+
+
+def _norm(c: int, groups: int) -> nn.GroupNorm:
+    return nn.GroupNorm(min(groups, c), c)
+
+
+@register("garment-vae")
+class GarmentVAE(PretrainedModel):
+    """``forward(x) -> VAEOutput``; ``x`` ``[B, 4, S, S]`` in [-1, 1]. ``encode``, ``decode``,
+    ``sample`` and ``loss`` are the pieces."""
+
+    config_class = GarmentVAEConfig
+    normalization = "[-1,1]"
+
+    def __init__(self, config: GarmentVAEConfig | None = None, **overrides: object) -> None:
+        super().__init__(config, **overrides)
+        c = self.config
+        g = c.groups
+        enc, prev = [], c.in_channels
+        for ch in c.channels:
+            enc += [nn.Conv2d(prev, ch, 4, 2, 1), _norm(ch, g), nn.SiLU()]
+            prev = ch
+        self.encoder = nn.Sequential(*enc)
+        self.bottom = c.image_size // 2 ** len(c.channels)
+        flat = c.channels[-1] * self.bottom**2
+        self.to_stats = nn.Linear(flat, 2 * c.latent_dim)
+        self.from_latent = nn.Linear(c.latent_dim, flat)
+        dec = []
+        rev = list(c.channels[::-1])
+        for i, ch in enumerate(rev):
+            nxt = rev[i + 1] if i + 1 < len(rev) else max(c.channels[0] // 2, g)
+            dec += [_norm(ch, g), nn.SiLU(), nn.ConvTranspose2d(ch, nxt, 4, 2, 1)]
+        self.decoder = nn.Sequential(*dec)
+        last = max(c.channels[0] // 2, g)
+        self.head = nn.Sequential(_norm(last, g), nn.SiLU(), nn.Conv2d(last, c.in_channels, 3, 1, 1))
+
+    # ----------------------------------------------------------------- pieces
+    def _check(self, x: Tensor) -> None:
+        c = self.config
+        if x.ndim != 4 or x.shape[1] != c.in_channels or x.shape[-2:] != (c.image_size, c.image_size):
+            raise ValueError(f"garment-vae expects [B, {c.in_channels}, {c.image_size}, {c.image_size}], "
+                             f"got {tuple(x.shape)}")
+
+    def encode(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """``(mu, logvar)``, each ``[B, latent_dim]``; ``logvar`` is clamped to [-12, 6]."""
+        self._check(x)
+        h = self.encoder(x).flatten(1)
+        mu, logvar = self.to_stats(h).chunk(2, dim=1)
+        return mu, logvar.clamp(-12.0, 6.0)
+
+    def decode(self, z: Tensor) -> Tensor:
+        """``[B, latent_dim]`` codes -> ``[B, in_channels, S, S]`` images in [-1, 1]."""
+        c = self.config
+        if z.ndim != 2 or z.shape[1] != c.latent_dim:
+            raise ValueError(f"garment-vae: latent codes must be [B, {c.latent_dim}], got {tuple(z.shape)}")
+        h = self.from_latent(z).view(z.shape[0], c.channels[-1], self.bottom, self.bottom)
+        return torch.tanh(self.head(self.decoder(h)))
+
+    def forward(self, x: Tensor, *, sample: bool | None = None) -> VAEOutput:
+        """Encode, draw ``z`` (reparameterised; ``sample`` defaults to ``self.training``),
+        decode."""
+        mu, logvar = self.encode(x)
+        if sample if sample is not None else self.training:
+            z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+        else:
+            z = mu
+        return VAEOutput(recon=self.decode(z), mu=mu, logvar=logvar, z=z)
+
+    @torch.no_grad()
+    def sample(self, n: int, *, temperature: float = 1.0, generator: torch.Generator | None = None) -> Tensor:
+        """``n`` decoded draws from the prior ``N(0, temperature^2 I)``."""
+        p = next(self.parameters())
+        z = torch.randn(n, self.config.latent_dim, generator=generator, device=p.device if generator is None
+                        else generator.device, dtype=p.dtype).to(p.device) * temperature
+        return self.decode(z)
+
+    def loss(self, x: Tensor, out: VAEOutput, beta: float | None = None) -> VAELoss:
+        """The beta-VAE objective (see the module docstring); ``beta`` defaults to the config's."""
+        c = self.config
+        beta = c.beta if beta is None else float(beta)
+        rgb = (out.recon[:, :3] - x[:, :3]).abs().mean()
+        mask = c.mask_weight * (out.recon[:, 3:] - x[:, 3:]).abs().mean() if c.in_channels > 3 else rgb.new_zeros(())
+        kl = 0.5 * (out.mu.pow(2) + out.logvar.exp() - 1.0 - out.logvar).sum(1).mean()
+        kl_norm = kl / float(c.in_channels * c.image_size * c.image_size)
+        return VAELoss(loss=rgb + mask + beta * kl_norm, rgb=rgb, mask=mask, kl=kl, kl_norm=kl_norm)
+
+
+def vae_loss(model: GarmentVAE, x: Tensor, out: VAEOutput, beta: float | None = None) -> VAELoss:
+    """Functional form of :meth:`GarmentVAE.loss`."""
+    return model.loss(x, out, beta)
+
