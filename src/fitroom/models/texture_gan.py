@@ -79,14 +79,23 @@ class TextureGAN(PretrainedModel):
         self.stages = nn.ModuleList(stages)
         self.to_rgb = _conv(ch[-1], 3)
 
-    def forward(self, z: Tensor) -> Tensor:
+    def start(self, z: Tensor) -> Tensor:
+        """``z [B, z_dim]`` -> the periodic start map ``[B, channels[0], 4, 4]``."""
         c = self.config
         if z.ndim != 2 or z.shape[1] != c.z_dim:
             raise ValueError(f"texture-gan: z must be [B, {c.z_dim}], got {tuple(z.shape)}")
-        h = F.relu(self.start_norm(self.project(z).view(z.shape[0], c.channels[0], 4, 4)))
+        return F.relu(self.start_norm(self.project(z).view(z.shape[0], c.channels[0], 4, 4)))
+
+    def synthesize(self, h: Tensor) -> Tensor:
+        """A start map ``[B, channels[0], h, w]`` -> RGB ``[B, 3, h * 2**stages, w * 2**stages]``.
+        Circularly shifting the start map by one cell shifts the output by ``2**stages``
+        pixels; a larger start map gives a larger (still tileable) texture."""
         for stage in self.stages:
             h = stage(F.interpolate(h, scale_factor=2, mode="nearest"))
         return torch.tanh(self.to_rgb(h))
+
+    def forward(self, z: Tensor) -> Tensor:
+        return self.synthesize(self.start(z))
 
     def sample_z(self, n: int, *, generator: torch.Generator | None = None) -> Tensor:
         """``n`` codes from ``N(0, I)`` on the model's device (``generator`` on the CPU)."""
