@@ -11,6 +11,11 @@ from fitroom.errors import FitroomError
 TINY = dict(image_size=32, channels=(8, 16), latent_dim=6, groups=4, input_size=(32, 32))
 
 
+@pytest.fixture(params=["batch", "group", "none"])
+def norm(request):
+    return request.param
+
+
 def test_shapes_and_range():
     torch.manual_seed(0)
     m = fm.build("garment-vae", **TINY)
@@ -23,8 +28,8 @@ def test_shapes_and_range():
     assert torch.equal(m(x).z, m(x).mu)  # eval mode decodes the mean
 
 
-def test_backward_reaches_every_parameter():
-    m = fm.build("garment-vae", **TINY)
+def test_backward_reaches_every_parameter(norm):
+    m = fm.build("garment-vae", **TINY, norm=norm)
     x = torch.rand(2, 4, 32, 32) * 2 - 1
     out = m(x)
     m.loss(x, out).loss.backward()
@@ -62,7 +67,9 @@ def test_config_and_input_errors():
     with pytest.raises(ValueError, match="multiple of"):
         fm.build("garment-vae", image_size=40, channels=(8, 16, 16, 16), input_size=(40, 40))
     with pytest.raises(ValueError, match="divisible by groups"):
-        fm.build("garment-vae", **{**TINY, "channels": (6, 16)})
+        fm.build("garment-vae", **{**TINY, "channels": (6, 16), "norm": "group"})
+    with pytest.raises(ValueError, match="norm must be"):
+        fm.build("garment-vae", **{**TINY, "norm": "layer"})
     with pytest.raises(ValueError, match="input_size"):
         fm.build("garment-vae", **{**TINY, "input_size": (64, 64)})
     with pytest.raises(ValueError, match="unknown config field"):

@@ -5,11 +5,17 @@ garment composited on white (RGB in [-1, 1]) and its mask (in [-1, 1], 1 = garme
 :func:`fitroom.data.garment_set.prepare_garment` frames a photo. Decoded samples therefore
 come with their own mask, so a generated garment is a product photo that fitroom can try on.
 
-Encoder: ``len(channels)`` stride-2 4x4 convolutions (GroupNorm, SiLU) down to a
+Encoder: ``len(channels)`` stride-2 4x4 convolutions (SiLU) down to a
 ``image_size / 2**len(channels)`` square, flattened to a linear layer giving ``mu`` and
 ``logvar`` of a diagonal Gaussian over ``latent_dim`` dimensions. Decoder: a linear layer back
 to the square, then the mirror of the encoder with 4x4 stride-2 transposed convolutions and a
 3x3 output convolution; ``tanh`` on the output.
+
+``norm="batch"`` (the default) puts BatchNorm before each activation. Per-sample
+normalisation (``"group"``, GroupNorm) divides out each feature map's mean and scale, and
+with them the garment's global colour and brightness: a first training run with it gave
+every reconstruction one average colour. ``"none"`` (no normalisation) diverged early
+(KL of tens of thousands of nats) in a short test.
 
 The loss (:meth:`GarmentVAE.loss`) is a beta-VAE objective: per-pixel L1 reconstruction of the
 RGB channels and of the mask (``mask_weight``), plus ``beta`` times the KL divergence normalised
@@ -44,7 +50,8 @@ class GarmentVAEConfig:
         beta: KL weight of :meth:`GarmentVAE.loss` (stored with the model so a saved model
             records how it was trained).
         mask_weight: weight of the mask channel's L1 term.
-        groups: GroupNorm groups (each width must be divisible by it).
+        norm: "batch", "group" or "none" (see the module docstring).
+        groups: GroupNorm groups when ``norm == "group"``.
         input_size: ``(H, W)``, recorded for ``config.json``; must equal ``(image_size, image_size)``.
     """
 
@@ -54,6 +61,7 @@ class GarmentVAEConfig:
     latent_dim: int = 64
     beta: float = 0.05
     mask_weight: float = 1.0
+    norm: str = "batch"
     groups: int = 8
     input_size: tuple[int, int] = (128, 128)
 
@@ -63,7 +71,9 @@ class GarmentVAEConfig:
         if self.image_size % (2 ** len(self.channels)) or self.image_size < 2 ** len(self.channels):
             raise ValueError(f"garment-vae: image_size {self.image_size} must be a multiple of "
                              f"2**{len(self.channels)} = {2 ** len(self.channels)}")
-        if any(c % self.groups for c in self.channels):
+        if self.norm not in ("none", "batch", "group"):
+            raise ValueError(f"garment-vae: norm must be 'none', 'batch' or 'group', got {self.norm!r}")
+        if self.norm == "group" and any(c % self.groups for c in self.channels):
             raise ValueError(f"garment-vae: every channel count must be divisible by groups={self.groups}")
         if self.latent_dim < 1 or self.beta < 0 or self.mask_weight < 0 or self.in_channels < 1:
             raise ValueError(f"invalid garment-vae config: {self}")
@@ -100,8 +110,12 @@ class VAELoss:
     kl_norm: Tensor
 
 
-def _norm(c: int, groups: int) -> nn.GroupNorm:
-    return nn.GroupNorm(min(groups, c), c)
+def _norm(c: int, kind: str, groups: int) -> nn.Module:
+    if kind == "batch":
+        return nn.BatchNorm2d(c)
+    if kind == "group":
+        return nn.GroupNorm(min(groups, c), c)
+    return nn.Identity()
 
 
 @register("garment-vae")
@@ -116,9 +130,10 @@ class GarmentVAE(PretrainedModel):
         super().__init__(config, **overrides)
         c = self.config
         g = c.groups
+        nk = c.norm
         enc, prev = [], c.in_channels
         for ch in c.channels:
-            enc += [nn.Conv2d(prev, ch, 4, 2, 1), _norm(ch, g), nn.SiLU()]
+            enc += [nn.Conv2d(prev, ch, 4, 2, 1), _norm(ch, nk, g), nn.SiLU()]
             prev = ch
         self.encoder = nn.Sequential(*enc)
         self.bottom = c.image_size // 2 ** len(c.channels)
@@ -128,11 +143,11 @@ class GarmentVAE(PretrainedModel):
         dec = []
         rev = list(c.channels[::-1])
         for i, ch in enumerate(rev):
-            nxt = rev[i + 1] if i + 1 < len(rev) else max(c.channels[0] // 2, g)
-            dec += [_norm(ch, g), nn.SiLU(), nn.ConvTranspose2d(ch, nxt, 4, 2, 1)]
+            nxt = rev[i + 1] if i + 1 < len(rev) else max(c.channels[0] // 2, 4)
+            dec += [_norm(ch, nk, g), nn.SiLU(), nn.ConvTranspose2d(ch, nxt, 4, 2, 1)]
         self.decoder = nn.Sequential(*dec)
-        last = max(c.channels[0] // 2, g)
-        self.head = nn.Sequential(_norm(last, g), nn.SiLU(), nn.Conv2d(last, c.in_channels, 3, 1, 1))
+        last = max(c.channels[0] // 2, 4)
+        self.head = nn.Sequential(_norm(last, nk, g), nn.SiLU(), nn.Conv2d(last, c.in_channels, 3, 1, 1))
 
     # ----------------------------------------------------------------- pieces
     def _check(self, x: Tensor) -> None:
