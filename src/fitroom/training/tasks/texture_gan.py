@@ -24,7 +24,28 @@ from ..losses import hinge_d_loss, hinge_g_loss
 from ..trainer import TaskBase
 from . import TextureGANLossConfig, build_model
 
-__all__ = ["TextureGANTask"]
+__all__ = ["TextureGANTask", "recalibrate_batchnorm"]
+
+
+@torch.no_grad()
+def recalibrate_batchnorm(model: nn.Module, inputs) -> bool:
+    """Reset the BatchNorm running statistics of ``model`` and measure them again as the
+    plain average over ``inputs`` (an iterable of model inputs), in train mode; the model is
+    left in eval mode. Returns False (and changes nothing) when it has no BatchNorm."""
+    bns = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    if not bns:
+        return False
+    momenta = [m.momentum for m in bns]
+    for m in bns:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative average
+    model.train()
+    for x in inputs:
+        model(x)
+    for m, mom in zip(bns, momenta):
+        m.momentum = mom
+    model.eval()
+    return True
 
 
 class TextureGANTask(TaskBase):
@@ -86,6 +107,14 @@ class TextureGANTask(TaskBase):
             fake_score = sum(t.mean() for t in d_fake) / len(d_fake)
         return {"loss_d": float(loss_d.detach()), "loss_g": float(loss_g.detach()),
                 "d_real": float(real_score), "d_fake": float(fake_score)}
+
+    @torch.no_grad()
+    def recalibrate(self, model: nn.Module, dataset=None, batches: int = 50, batch_size: int = 64) -> None:
+        """Re-measure the BatchNorm statistics of ``model`` (the EMA generator, whose copied
+        statistics belong to the live weights) on ``batches`` batches of prior codes; leaves
+        it in eval mode."""
+        recalibrate_batchnorm(model, (torch.randn(batch_size, model.config.z_dim,
+                                                  device=next(model.parameters()).device) for _ in range(batches)))
 
     @torch.no_grad()
     def sample_images(self, batch: dict) -> dict[str, Tensor]:

@@ -93,6 +93,22 @@ class VAETask(TaskBase):
         return logs
 
     @torch.no_grad()
+    def recalibrate(self, model: torch.nn.Module, dataset, batches: int = 30, batch_size: int = 32) -> None:
+        """Re-measure the BatchNorm statistics of ``model`` (the EMA copy, whose copied
+        statistics belong to the live weights) on the first ``batches`` batches of
+        ``dataset`` (in order, no augmentation draws of its own); leaves it in eval mode."""
+        from .texture_gan import recalibrate_batchnorm
+
+        dev = next(model.parameters()).device
+        n = min(len(dataset), batches * batch_size)
+
+        def inputs():
+            for i in range(0, n, batch_size):
+                yield torch.stack([dataset[j]["x"] for j in range(i, min(i + batch_size, n))]).to(dev)
+
+        recalibrate_batchnorm(model, inputs())
+
+    @torch.no_grad()
     def sample_images(self, batch: dict) -> dict[str, Tensor]:
         """Rows: input, reconstruction (EMA when kept, z = mu), its mask, a prior sample."""
         m = self.ctx.ema_or_model("vae")
