@@ -81,3 +81,19 @@ def test_config_and_input_errors():
         m.decode(torch.zeros(1, 5))
     with pytest.raises(FitroomError, match="unknown model architecture 'garment-vea'.*garment-vae"):
         fm.build("garment-vea")
+
+
+def test_fit_latent_prior_recovers_a_gaussian():
+    m = fm.build("garment-vae", **TINY)
+    assert torch.equal(m.latent_scale_tril, torch.eye(6))  # N(0, I) before fitting
+    g = torch.Generator().manual_seed(0)
+    L = torch.tril(torch.randn(6, 6, generator=g)) + 3 * torch.eye(6)
+    codes = 5 + torch.randn(20000, 6, generator=g) @ L.T
+    m.fit_latent_prior(codes)
+    assert torch.allclose(m.latent_mean, torch.full((6,), 5.0), atol=0.1)
+    cov = m.latent_scale_tril @ m.latent_scale_tril.T
+    assert torch.allclose(cov, L @ L.T, rtol=0.05, atol=0.2)
+    z = m.prior_to_latent(torch.zeros(2, 6), temperature=0.5)
+    assert torch.allclose(z, m.latent_mean.expand(2, 6))
+    with pytest.raises(ValueError, match="fit_latent_prior"):
+        m.fit_latent_prior(torch.zeros(1, 6))

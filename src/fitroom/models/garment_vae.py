@@ -148,6 +148,10 @@ class GarmentVAE(PretrainedModel):
         self.decoder = nn.Sequential(*dec)
         last = max(c.channels[0] // 2, 4)
         self.head = nn.Sequential(_norm(last, nk, g), nn.SiLU(), nn.Conv2d(last, c.in_channels, 3, 1, 1))
+        # the ex-post latent prior (a Gaussian fitted to the training set's posterior means,
+        # see fit_latent_prior); N(0, I) until fitted
+        self.register_buffer("latent_mean", torch.zeros(c.latent_dim))
+        self.register_buffer("latent_scale_tril", torch.eye(c.latent_dim))
 
     # ----------------------------------------------------------------- pieces
     def _check(self, x: Tensor) -> None:
@@ -182,12 +186,32 @@ class GarmentVAE(PretrainedModel):
         return VAEOutput(recon=self.decode(z), mu=mu, logvar=logvar, z=z)
 
     @torch.no_grad()
+    def fit_latent_prior(self, mu: Tensor, shrink: float = 1e-3) -> None:
+        """Fit the ex-post latent prior: a Gaussian with the mean and (shrunk) full covariance
+        of ``mu`` ``[N, latent_dim]``, the posterior means of the training set. A VAE whose
+        KL term is weighted down (beta < 1) does not fill ``N(0, I)``; drawing from the
+        codes' own distribution instead (Ghosh et al. 2020, "From variational to
+        deterministic autoencoders") keeps samples among garments."""
+        mu = mu.detach().double()
+        if mu.ndim != 2 or mu.shape[1] != self.config.latent_dim or mu.shape[0] < 2:
+            raise ValueError(f"fit_latent_prior needs [N >= 2, {self.config.latent_dim}] codes, got {tuple(mu.shape)}")
+        mean = mu.mean(0)
+        cov = torch.cov(mu.T) + shrink * torch.eye(mu.shape[1], dtype=mu.dtype, device=mu.device)
+        self.latent_mean.copy_(mean.to(self.latent_mean))
+        self.latent_scale_tril.copy_(torch.linalg.cholesky(cov).to(self.latent_scale_tril))
+
+    def prior_to_latent(self, eps: Tensor, temperature: float = 1.0) -> Tensor:
+        """Map standard-normal draws ``eps`` ``[B, latent_dim]`` to latent codes of the
+        (ex-post) prior, ``mean + temperature * L eps``."""
+        return self.latent_mean + temperature * eps @ self.latent_scale_tril.T
+
+    @torch.no_grad()
     def sample(self, n: int, *, temperature: float = 1.0, generator: torch.Generator | None = None) -> Tensor:
-        """``n`` decoded draws from the prior ``N(0, temperature^2 I)``."""
+        """``n`` decoded draws from the latent prior (``N(0, I)``, or the fitted ex-post one),
+        scaled about its mean by ``temperature``."""
         p = next(self.parameters())
-        z = torch.randn(n, self.config.latent_dim, generator=generator, device=p.device if generator is None
-                        else generator.device, dtype=p.dtype).to(p.device) * temperature
-        return self.decode(z)
+        eps = torch.randn(n, self.config.latent_dim, generator=generator).to(device=p.device, dtype=p.dtype)
+        return self.decode(self.prior_to_latent(eps, temperature))
 
     def loss(self, x: Tensor, out: VAEOutput, beta: float | None = None) -> VAELoss:
         """The beta-VAE objective (see the module docstring); ``beta`` defaults to the config's."""

@@ -61,7 +61,9 @@ def _designs(vae, z: torch.Tensor, scale: int) -> list[Design]:
 
 def sample_garments(n: int, *, seed: int = 0, temperature: float = 0.8, weights=None, vae=None,
                     scale: int = 3, max_tries: int = 5) -> tuple[list[Design], int]:
-    """``n`` new garments drawn from the VAE prior ``N(0, temperature^2 I)``.
+    """``n`` new garments drawn from the VAE's latent prior (the Gaussian fitted to the
+    training garments' codes, see :meth:`~fitroom.models.GarmentVAE.fit_latent_prior`),
+    ``temperature`` scaling the draws about its mean.
 
     Draws that fitroom's garment analysis rejects (a blob, two pieces) are replaced by new
     draws, up to ``max_tries * n`` draws in all. Returns ``(designs, rejected)``; fewer than
@@ -78,7 +80,7 @@ def sample_garments(n: int, *, seed: int = 0, temperature: float = 0.8, weights=
     drawn = 0
     while len(good) < n and drawn < max_tries * n:
         m = min(2 * (n - len(good)), max_tries * n - drawn)
-        z = torch.randn(m, vae.config.latent_dim, generator=g) * temperature
+        z = vae.prior_to_latent(torch.randn(m, vae.config.latent_dim, generator=g), temperature)
         drawn += m
         for d in _designs(vae, z, scale):
             if d.ok and len(good) < n:
@@ -115,8 +117,9 @@ def interpolate_garments(a: np.ndarray, b: np.ndarray, *, steps: int = 8, weight
 
 def vary_garment(image: np.ndarray, n: int = 8, *, strength: float = 0.6, seed: int = 0, weights=None,
                  vae=None, scale: int = 3) -> list[Design]:
-    """``n`` variations of the garment in ``image``: codes ``mu + strength * eps`` (``eps`` from
-    the prior, so ``strength`` is in units of the prior's standard deviation)."""
+    """``n`` variations of the garment in ``image``: codes ``mu + strength * L eps`` (``eps``
+    standard normal, ``L`` the latent prior's Cholesky factor, so ``strength`` is in units of
+    the spread of the training garments' codes)."""
     if n < 1:
         raise FitroomError("the number of variations must be at least 1.")
     if strength < 0:
@@ -125,7 +128,8 @@ def vary_garment(image: np.ndarray, n: int = 8, *, strength: float = 0.6, seed: 
     (code,) = encode_garments(vae, [prepare_photo(image, vae.config.image_size)])
     g = torch.Generator().manual_seed(int(seed))
     eps = torch.randn(n, vae.config.latent_dim, generator=g)
-    z = torch.from_numpy(code.mu)[None] + strength * eps
+    # steps shaped like the spread of the garments' codes (the ex-post prior's covariance)
+    z = torch.from_numpy(code.mu)[None] + strength * (eps @ vae.latent_scale_tril.T)
     return _designs(vae, z, scale)
 
 

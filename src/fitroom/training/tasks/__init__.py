@@ -405,8 +405,9 @@ def train(kind: str, config: str | Path | None, *, data: str | Path | None, out:
     if trainer.dist.is_main and not result["stopped_early"]:
         name = task.generator_name
         model = trainer.emas[name].module if name in trainer.emas else trainer.models[name]
-        if name in trainer.emas and hasattr(task, "recalibrate"):
-            # BatchNorm statistics of an EMA copy are the live model's; measure its own
+        if hasattr(task, "recalibrate"):
+            # BatchNorm statistics of an EMA copy are the live model's: measure its own (and
+            # whatever else the task derives from the data before saving)
             task.recalibrate(model, train_ds)
         meta = {
             "task": kind,

@@ -94,9 +94,9 @@ class VAETask(TaskBase):
 
     @torch.no_grad()
     def recalibrate(self, model: torch.nn.Module, dataset, batches: int = 30, batch_size: int = 32) -> None:
-        """Re-measure the BatchNorm statistics of ``model`` (the EMA copy, whose copied
-        statistics belong to the live weights) on the first ``batches`` batches of
-        ``dataset`` (in order, no augmentation draws of its own); leaves it in eval mode."""
+        """Before saving: re-measure the BatchNorm statistics of ``model`` (the EMA copy, whose
+        copied statistics belong to the live weights) on the first ``batches`` batches of
+        ``dataset``, then fit its ex-post latent prior (:meth:`fit_prior`); eval mode."""
         from .texture_gan import recalibrate_batchnorm
 
         dev = next(model.parameters()).device
@@ -107,6 +107,18 @@ class VAETask(TaskBase):
                 yield torch.stack([dataset[j]["x"] for j in range(i, min(i + batch_size, n))]).to(dev)
 
         recalibrate_batchnorm(model, inputs())
+        self.fit_prior(model, dataset)
+
+    @torch.no_grad()
+    def fit_prior(self, model: torch.nn.Module, dataset, limit: int = 4000, batch_size: int = 64) -> None:
+        """Fit the model's ex-post latent prior (:meth:`GarmentVAE.fit_latent_prior`) to the
+        posterior means of up to ``limit`` training items (eval mode)."""
+        dev = next(model.parameters()).device
+        n = min(len(dataset), limit)
+        model.eval()
+        mus = [model.encode(torch.stack([dataset[j]["x"] for j in range(i, min(i + batch_size, n))]).to(dev))[0]
+               for i in range(0, n, batch_size)]
+        model.fit_latent_prior(torch.cat(mus))
 
     @torch.no_grad()
     def sample_images(self, batch: dict) -> dict[str, Tensor]:
@@ -115,6 +127,6 @@ class VAETask(TaskBase):
         x = batch["x"]
         rec = m(x, sample=False).recon
         g = torch.Generator().manual_seed(0)
-        prior = m.decode(torch.randn(x.shape[0], m.config.latent_dim, generator=g).to(x.device))
+        prior = m.decode(m.prior_to_latent(torch.randn(x.shape[0], m.config.latent_dim, generator=g).to(x.device)))
         return {"input": on_white(x), "recon": on_white(rec), "mask": rec[:, 3:4].expand(-1, 3, -1, -1),
                 "prior_sample": on_white(prior)}
