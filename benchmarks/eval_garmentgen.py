@@ -15,8 +15,9 @@ VAE
     over the held-out split (VAE embeddings as ``fitroom garments similar`` ranks them), and
     end to end on freshly rendered full-size product photos analysed by fitroom.garment; a
     raw-pixel baseline (32x32 RGB + mask, cosine) for context;
-  * a latent traversal image, prior samples (and how many fitroom's garment analysis
-    accepts, i.e. could be tried on) and an interpolation sheet;
+  * a latent traversal image, prior samples (from the fitted ex-post prior that
+    ``fitroom design sample`` uses, and from N(0, I) for comparison; how many fitroom's
+    garment analysis accepts, i.e. could be tried on) and an interpolation sheet;
   * clean-up: SSIM to the clean photo of degraded (dim, uneven, tinted, noisy) renders:
     degraded input vs classical clean-up vs classical + VAE low-pass prior.
 GAN
@@ -134,14 +135,15 @@ def eval_vae(vae, garments: Path, images: Path, n_e2e: int, seed: int) -> dict:
     from fitroom.pipelines.garment_models import decode_to_photos
 
     g = torch.Generator().manual_seed(seed)
-    for temp in (0.8, 1.0):
-        z = torch.randn(64, vae.config.latent_dim, generator=g) * temp
+    for name, temp in (("ex_post", 0.8), ("ex_post", 1.0), ("standard_normal", 0.8)):
+        eps = torch.randn(64, vae.config.latent_dim, generator=g)
+        z = vae.prior_to_latent(eps, temp) if name == "ex_post" else eps * temp
         items = decode_to_photos(vae, z)
         ok = [it for it in items if it["ok"]]
-        res[f"prior_samples_T{temp}"] = {"n": 64, "accepted_by_garment_analysis": len(ok),
+        res[f"prior_samples_{name}_T{temp}"] = {"n": 64, "accepted_by_garment_analysis": len(ok),
                                          "categories": {c: sum(1 for it in ok if it["category"] == c)
                                                         for c in sorted({it["category"] for it in ok})}}
-        save_image(images / f"vae_samples_T{temp}.png",
+        save_image(images / f"vae_samples_{name}_T{temp}.png",
                    grid_image([it["image"] for it in items[:32]], cols=8, tile=128,
                               labels=[(it["category"] or "rejected") for it in items[:32]]))
     designs, rejected = sample_garments(16, seed=seed, vae=vae)
