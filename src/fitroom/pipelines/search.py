@@ -25,12 +25,14 @@ from fitroom.errors import FitroomError, ImageError
 
 from .garment_models import default_weights, encode_garments, load_vae, prepare_photo
 
-__all__ = ["GarmentIndex", "Neighbour", "embed_catalog", "embed_images", "load_index", "similar", "similar_sheet"]
+__all__ = ["GarmentIndex", "GarmentIndexError", "Neighbour", "embed_catalog", "embed_images", "load_index", "similar", "similar_sheet"]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 
 
-class IndexError_(FitroomError):
+class GarmentIndexError(FitroomError):
+    """An index file is missing, unreadable, or was built with other VAE weights."""
+
     code = "invalid_index"
 
 
@@ -87,7 +89,7 @@ def load_index(path: str | Path) -> GarmentIndex:
     """Read an index written by :meth:`GarmentIndex.save`; a clear error for anything else."""
     path = Path(path)
     if not path.is_file():
-        raise IndexError_(f"index file {path} does not exist; build one with 'fitroom garments embed DIR -o {path}'.")
+        raise GarmentIndexError(f"index file {path} does not exist; build one with 'fitroom garments embed DIR -o {path}'.")
     try:
         z = np.load(path, allow_pickle=False)
         if str(z["kind"]) != "fitroom-garment-index":
@@ -96,7 +98,7 @@ def load_index(path: str | Path) -> GarmentIndex:
                             mean=z["mean"], std=z["std"], weights_id=str(z["weights_id"]),
                             skipped=[tuple(s) for s in json.loads(str(z["skipped"]))])
     except (OSError, ValueError, KeyError) as e:
-        raise IndexError_(f"{path} is not a garment index written by 'fitroom garments embed' ({e}).") from None
+        raise GarmentIndexError(f"{path} is not a garment index written by 'fitroom garments embed' ({e}).") from None
 
 
 def embed_images(images: list[np.ndarray], vae=None, *, weights=None) -> np.ndarray:
@@ -171,7 +173,7 @@ def similar(image: np.ndarray, index: GarmentIndex, k: int = 8, *, weights: str 
         raise FitroomError("k must be at least 1.")
     wid = _weights_id(weights)
     if index.weights_id != "unknown" and wid != "unknown" and wid != index.weights_id:
-        raise IndexError_("the index was built with other VAE weights; rebuild it with 'fitroom garments embed'.")
+        raise GarmentIndexError("the index was built with other VAE weights; rebuild it with 'fitroom garments embed'.")
     q = standardise(embed_images([image], vae, weights=weights)[0], index.mean, index.std)
     d = 1.0 - index.vectors @ q
     order = np.argsort(d, kind="stable")
