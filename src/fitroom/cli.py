@@ -181,7 +181,7 @@ def data_stats(
     typer.echo(json.dumps(st, indent=2) if as_json else format_stats(st))
 
 
-train_app = typer.Typer(no_args_is_help=True, help="Train fitroom's learned models (warp-flow, tryon-unet).")
+train_app = typer.Typer(no_args_is_help=True, help="Train fitroom's learned models (warp-flow, tryon-unet, garment-vae, texture-gan).")
 app.add_typer(train_app, name="train")
 
 _TRAIN_CTX = {"help_option_names": ["-h", "--help"]}
@@ -280,6 +280,13 @@ def worker(
     if threads < 1:
         raise FitroomError("--threads must be at least 1")
     run_worker(threads)
+
+
+# --- garment design and search (issue 5): commands live in fitroom.cli_garmentgen ---------
+from fitroom.cli_garmentgen import register as _register_garmentgen  # noqa: E402
+
+_register_garmentgen(app, data_app, train_app, _TRAIN_CTX, _train)
+# --- end garment design and search ----------------------------------------------------------
 
 
 def main() -> None:

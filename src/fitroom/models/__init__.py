@@ -2,7 +2,7 @@
 
 >>> import fitroom.models as fm
 >>> fm.available()
-['patchgan-ms', 'tryon-unet', 'warp-flow']
+['garment-vae', 'patchgan-ms', 'texture-gan', 'tryon-unet', 'warp-flow']
 >>> warp = fm.build("warp-flow", base_channels=8)
 >>> warp.save_pretrained("/tmp/warp")  # doctest: +SKIP
 >>> same = fm.load("/tmp/warp")        # doctest: +SKIP
@@ -10,7 +10,8 @@
 Importing this package registers every architecture.
 """
 
-from . import patchgan, tryon_unet, warp_flow  # noqa: F401  (register the architectures)
+from . import garment_vae, patchgan, texture_gan, tryon_unet, warp_flow  # noqa: F401  (register the architectures)
+from .garment_vae import GarmentVAE, GarmentVAEConfig, VAELoss, VAEOutput
 from .patchgan import DiscriminatorOutput, MultiScalePatchGAN, PatchGANConfig
 from .person_repr import (
     DRESS_CHANGING,
@@ -32,6 +33,7 @@ from .pretrained import (
     WeightsNotFoundError,
     load,
 )
+from .texture_gan import TextureGAN, TextureGANConfig
 from .registry import UnknownModelError, available, build, get, register
 from .tryon_unet import TryOnOutput, TryOnUNet, TryOnUNetConfig
 from .warp_flow import WarpFlow, WarpFlowConfig, WarpOutput, flow_smoothness, flow_to_grid, warp
@@ -44,16 +46,22 @@ __all__ = [
     "UPPER_CHANGING",
     "ArchitectureMismatchError",
     "DiscriminatorOutput",
+    "GarmentVAE",
+    "GarmentVAEConfig",
     "ModelLoadError",
     "MultiScalePatchGAN",
     "PatchGANConfig",
     "PretrainedModel",
+    "TextureGAN",
+    "TextureGANConfig",
     "TryOnOutput",
     "TryOnUNet",
     "TryOnUNetConfig",
     "UnknownModelError",
     "WarpFlow",
     "WarpFlowConfig",
+    "VAELoss",
+    "VAEOutput",
     "WarpOutput",
     "WeightsMismatchError",
     "WeightsNotFoundError",

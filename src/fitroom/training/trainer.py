@@ -564,6 +564,8 @@ class Trainer:
     def _train_batches(self) -> Iterator[Any]:
         while True:
             self.train_sampler.set_position(self.epoch, self.batch_in_epoch)
+            if hasattr(self.train_data, "set_epoch"):  # fresh augmentation draws per epoch
+                self.train_data.set_epoch(self.epoch)
             loader = self._loader(self.train_data, self.train_sampler, drop_last=True,
                                   generator_seed=self.cfg.seed * 100003 + self.epoch)
             for batch in loader:

@@ -7,6 +7,11 @@
 Both read a :class:`~fitroom.data.torch_dataset.TryOnDataset` of *paired* samples (the person
 photo shows the very garment of the product photo), so the worn garment is ground truth.
 
+* :class:`~fitroom.training.tasks.vae.VAETask` trains ``garment-vae`` on a garment set
+  (``fitroom data garments``).
+* :class:`~fitroom.training.tasks.texture_gan.TextureGANTask` trains ``texture-gan`` against a
+  ``patchgan-ms`` on a texture set (``fitroom data textures``).
+
 :func:`train` is what ``fitroom train warp|tryon`` runs::
 
     from fitroom.training.tasks import train
@@ -32,6 +37,12 @@ from ..config import ConfigError, DataConfig, ModelConfig, OptimConfig, TrainCon
 
 __all__ = [
     "TASKS",
+    "GarmentDataConfig",
+    "TextureDataConfig",
+    "TextureGANExperimentConfig",
+    "TextureGANLossConfig",
+    "VAEExperimentConfig",
+    "VAELossConfig",
     "TryOnDataConfig",
     "TryOnExperimentConfig",
     "TryOnLossConfig",
@@ -126,10 +137,75 @@ class TryOnExperimentConfig:
     loss: TryOnLossConfig = field(default_factory=TryOnLossConfig)
 
 
+# --------------------------------------------------------------------------- garment generation
+@dataclass(frozen=True)
+class GarmentDataConfig(DataConfig):
+    """A garment set (``fitroom data garments``); ``size`` must be square and match the set."""
+
+    dataset: str = "garment-set"
+    size: tuple[int, int] = (128, 128)
+    val_limit: int = 256
+
+
+@dataclass(frozen=True)
+class TextureDataConfig(DataConfig):
+    """A texture-patch set (``fitroom data textures``); ``size`` is the patch size."""
+
+    dataset: str = "texture-set"
+    size: tuple[int, int] = (64, 64)
+    val_split: str = ""
+
+
+@dataclass(frozen=True)
+class VAELossConfig:
+    """Extra loss settings of :class:`~fitroom.training.tasks.vae.VAETask` (beta and the mask
+    weight are fields of the model, ``model.params.beta`` / ``mask_weight``)."""
+
+    #: steps over which the KL weight ramps linearly from 0 to beta (0 = no ramp)
+    kl_warmup: int = 500
+    #: weight of ``1 - SSIM`` of the RGB composited on white (0 = off)
+    ssim: float = 0.0
+
+
+@dataclass(frozen=True)
+class TextureGANLossConfig:
+    """Loss weights of :class:`~fitroom.training.tasks.texture_gan.TextureGANTask`."""
+
+    #: hinge generator loss weight
+    adversarial: float = 1.0
+
+
+@dataclass(frozen=True)
+class VAEExperimentConfig:
+    """Everything a ``garment-vae`` training run needs (written to ``RUN/config.yaml``)."""
+
+    name: str = "vae"
+    data: GarmentDataConfig = field(default_factory=GarmentDataConfig)
+    model: ModelConfig = field(default_factory=lambda: ModelConfig(name="garment-vae"))
+    optim: OptimConfig = field(default_factory=lambda: OptimConfig(lr_g=1e-3, betas=(0.9, 0.999)))
+    train: TrainConfig = field(default_factory=TrainConfig)
+    loss: VAELossConfig = field(default_factory=VAELossConfig)
+
+
+@dataclass(frozen=True)
+class TextureGANExperimentConfig:
+    """Everything a ``texture-gan`` training run needs. ``model.params`` are ``texture-gan``
+    fields plus ``disc`` (a mapping of ``patchgan-ms`` fields)."""
+
+    name: str = "texture-gan"
+    data: TextureDataConfig = field(default_factory=TextureDataConfig)
+    model: ModelConfig = field(default_factory=lambda: ModelConfig(name="texture-gan"))
+    optim: OptimConfig = field(default_factory=lambda: OptimConfig(lr_g=2e-4, lr_d=2e-4, betas=(0.0, 0.99)))
+    train: TrainConfig = field(default_factory=TrainConfig)
+    loss: TextureGANLossConfig = field(default_factory=TextureGANLossConfig)
+
+
 #: task name -> (experiment config class, registry name of the trained model)
 TASKS: dict[str, tuple[type, str]] = {
     "warp": (WarpExperimentConfig, "warp-flow"),
     "tryon": (TryOnExperimentConfig, "tryon-unet"),
+    "vae": (VAEExperimentConfig, "garment-vae"),
+    "texture-gan": (TextureGANExperimentConfig, "texture-gan"),
 }
 
 
@@ -183,6 +259,14 @@ def build_task(kind: str, cfg: Any):
         from .warp import WarpTask
 
         return WarpTask.from_config(cfg)
+    if kind == "vae":
+        from .vae import VAETask
+
+        return VAETask.from_config(cfg)
+    if kind == "texture-gan":
+        from .texture_gan import TextureGANTask
+
+        return TextureGANTask.from_config(cfg)
     from .tryon import TryOnTask
 
     return TryOnTask.from_config(cfg)
@@ -212,6 +296,32 @@ def build_datasets(cfg: Any):
             val = val[: d.val_limit]
         if val:
             val_ds = TryOnDataset(val, tuple(d.size), augment=False)
+    return train_ds, val_ds
+
+
+def build_garmentgen_datasets(kind: str, cfg: Any):
+    """``(train, val)`` datasets of the ``vae`` (garment set) and ``texture-gan`` (texture set)
+    tasks; ``val`` is None when ``data.val_split`` is empty."""
+    from fitroom.data.garmentgen_dataset import GarmentSetDataset, TexturePatchDataset
+    from fitroom.data.garment_set import read_garment_set
+
+    d = cfg.data
+    if not d.root:
+        raise ConfigError("no training data: pass --data DIR (or set data.root).")
+    if not Path(d.root).is_dir():
+        raise FitroomError(f"data folder {d.root} does not exist.")
+    if kind == "vae":
+        size = read_garment_set(d.root).size
+        if tuple(d.size) != (size, size):
+            raise ConfigError(f"data.size is {list(d.size)} but the garment set {d.root} holds {size}x{size} images.")
+        cls = GarmentSetDataset
+    else:
+        cls = TexturePatchDataset
+    train_ds = cls(d.root, d.split, augment=d.augment, seed=cfg.train.seed, limit=d.limit)
+    if kind == "texture-gan" and train_ds.patches.shape[-1] != d.size[0]:
+        raise ConfigError(f"data.size is {list(d.size)} but the texture set holds "
+                          f"{train_ds.patches.shape[-1]}x{train_ds.patches.shape[-1]} patches.")
+    val_ds = cls(d.root, d.val_split, augment=False, limit=d.val_limit) if d.val_split else None
     return train_ds, val_ds
 
 
@@ -252,7 +362,7 @@ def _init_from(task: Any, path: str | Path) -> None:
 def train(kind: str, config: str | Path | None, *, data: str | Path | None, out: str | Path,
           overrides: list[str] | tuple[str, ...] = (), resume: bool = False, device: str | None = None,
           threads: int | None = None, progress: bool | None = None) -> dict[str, Any]:
-    """Train task ``kind`` ("warp" or "tryon") and save the trained model to ``out/final``.
+    """Train task ``kind`` ("warp", "tryon", "vae" or "texture-gan") and save the trained model to ``out/final``.
 
     Args:
         config: YAML experiment config; with ``resume`` it may be None (``out/config.yaml``).
@@ -300,7 +410,10 @@ def train(kind: str, config: str | Path | None, *, data: str | Path | None, out:
             raise FitroomError("--threads must be at least 1.")
         torch.set_num_threads(threads)
 
-    train_ds, val_ds = build_datasets(cfg)
+    if kind in ("vae", "texture-gan"):
+        train_ds, val_ds = build_garmentgen_datasets(kind, cfg)
+    else:
+        train_ds, val_ds = build_datasets(cfg)
     seed_everything(cfg.train.seed)  # same initial weights on every run of this config
     task = build_task(kind, cfg)
     if cfg.train.init_from and not resume:
@@ -316,6 +429,10 @@ def train(kind: str, config: str | Path | None, *, data: str | Path | None, out:
     if trainer.dist.is_main and not result["stopped_early"]:
         name = task.generator_name
         model = trainer.emas[name].module if name in trainer.emas else trainer.models[name]
+        if hasattr(task, "recalibrate"):
+            # BatchNorm statistics of an EMA copy are the live model's: measure its own (and
+            # whatever else the task derives from the data before saving)
+            task.recalibrate(model, train_ds)
         meta = {
             "task": kind,
             "experiment": cfg.name,
