@@ -22,6 +22,12 @@ Networks:
 * ``cpvton-tom``: CP-VTON's Try-On Module, a pix2pix U-Net with 64 base channels and 6
   downsamplings (64-128-256-512-512-512, InstanceNorm, upsample + 3x3 conv decoder),
   input 25 channels (22 + warped garment 3), output 4 (rendered person + composition mask).
+
+Whole learned try-on (``--tryon-sizes``, default 256x192 and 512x384 photos): the bundled
+photo (centre 3:4 crop) at that size, the shipped weights (``fitroom/weights/learned``;
+networks at their 256x192 training size, the final image composited at the photo's size),
+person analysis cached: the median of ``TryOnPipeline.try_on`` with the garment analysis
+cached too, and of ``pipe(person, garment_photo)`` with it computed each time.
 """
 
 from __future__ import annotations
@@ -216,6 +222,48 @@ def measure_size(names: list[str], h: int, w: int, batch: int, repeats: int, war
     return out
 
 
+def measure_tryon(sizes: list[str], repeats: int, warmup: int) -> list[dict]:
+    """Whole learned try-ons at each photo size, person analysis cached (see the docstring)."""
+    import cv2
+    import numpy as np
+
+    from fitroom.examples import example_garments, example_person
+    from fitroom.imaging import load_image
+    from fitroom.pipelines import TryOnPipeline
+
+    photo = load_image(example_person())
+    h0, w0 = photo.shape[:2]
+    cw = min(w0, round(h0 * 3 / 4))
+    photo = photo[:, (w0 - cw) // 2:(w0 - cw) // 2 + cw]
+    garment = load_image(example_garments()[0])
+    pipe = TryOnPipeline("learned")
+    out = []
+    for size in sizes:
+        h, w = (int(v) for v in size.lower().split("x"))
+        img = np.ascontiguousarray(cv2.resize(photo, (w, h), interpolation=cv2.INTER_AREA))
+        pa = pipe.analyze_person(img)
+        ga = pipe.analyze_garment(garment)
+        cached, uncached = [], []
+        for i in range(warmup + repeats):
+            t0 = time.perf_counter()
+            pipe.try_on(pa, ga)
+            t1 = time.perf_counter()
+            pipe._garments.clear()  # analyse the garment again
+            pipe(pa, garment)
+            t2 = time.perf_counter()
+            if i >= warmup:
+                cached.append((t1 - t0) * 1000)
+                uncached.append((t2 - t1) * 1000)
+        out.append({
+            "case": "learned try-on, person cached", "photo_size": size,
+            "network_size": "x".join(map(str, pipe._learned.size)),
+            "median_ms_garment_cached": round(statistics.median(cached), 2),
+            "median_ms_garment_analysed": round(statistics.median(uncached), 2),
+            "repeats": repeats,
+        })
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", nargs="+", default=["256x192", "512x384"])
@@ -225,6 +273,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--batch", type=int, default=1)
     ap.add_argument("--interleave", action="store_true", help="alternate the networks round by round")
     ap.add_argument("--only", nargs="+", default=["warp-flow", "tryon-unet", "cpvton-gmm", "cpvton-tom"])
+    ap.add_argument("--tryon-sizes", nargs="*", default=["256x192", "512x384"],
+                    help="photo sizes of the whole learned try-on (none: skip it)")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "bench_models.json")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -236,6 +286,18 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{res['network']:12s} {res['size']:>8s}  {res['parameters'] / 1e6:7.2f} M params  "
                   f"median {res['median_ms']:8.1f} ms  p90 {res['p90_ms']:8.1f} ms", flush=True)
             runs.append(res)
+    by = {(r["network"], r["size"]): r["median_ms"] for r in runs}
+    for size in args.sizes:
+        if ("cpvton-gmm", size) in by and ("cpvton-tom", size) in by:
+            runs.append({"network": "cpvton-gmm+tom (networks only)", "size": size,
+                         "median_ms": round(by[("cpvton-gmm", size)] + by[("cpvton-tom", size)], 2)})
+        if ("warp-flow", size) in by and ("tryon-unet", size) in by:
+            runs.append({"network": "warp-flow+tryon-unet (networks only)", "size": size,
+                         "median_ms": round(by[("warp-flow", size)] + by[("tryon-unet", size)], 2)})
+    tryons = measure_tryon(args.tryon_sizes, args.repeats, args.warmup) if args.tryon_sizes else []
+    for t in tryons:
+        print(f"learned try-on {t['photo_size']:>8s} (nets at {t['network_size']}): garment cached "
+              f"{t['median_ms_garment_cached']:.1f} ms, garment analysed {t['median_ms_garment_analysed']:.1f} ms", flush=True)
     out = {
         "machine": {
             "python": platform.python_version(),
@@ -250,6 +312,7 @@ def main(argv: list[str] | None = None) -> int:
         "fitroom_version": fitroom.__version__,
         "note": "cpvton-* are size-faithful approximations of CP-VTON's GMM and TOM built in this file",
         "runs": runs,
+        "learned_tryon": tryons,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(out, indent=2) + "\n")
