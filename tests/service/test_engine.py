@@ -61,3 +61,25 @@ def test_missing_analysis_is_recomputed_lazily_and_cached_again(tmp_path):
         assert tryon(c, h, photo["id"], demo_garment(c, h)["id"])["status"] == "succeeded"
         with svc.db.session() as s:
             assert svc.storage.exists(s.get(Photo, photo["id"]).analysis_path)
+
+
+def test_the_learned_engine_is_a_setting(tmp_path):
+    import numpy as np
+    import torch
+
+    from fitroom.service.engine import decode_upload
+    from fitroom.imaging import ImageLimits
+
+    with running_app(tmp_path, engine="learned", workers=2) as c:
+        engine = c.app.state.services.engine
+        assert engine.pipe.engine == "learned"
+        assert torch.get_num_threads() == max(1, (__import__("os").cpu_count() or 1) // 2)  # cores shared by 2 workers
+        h = signup(c)
+        photo = upload_photo(c, h)
+        job = tryon(c, h, photo["id"], demo_garment(c, h)["id"])
+        assert job["status"] == "succeeded"
+        out = decode_upload(c.get(job["image_url"], headers=auth(h)).content, ImageLimits())
+        before = decode_upload(c.get(photo["image_url"], headers=auth(h)).content, ImageLimits())
+        assert out.shape == before.shape and np.abs(out.astype(int) - before).mean() > 1
+    # the default process engine is the classical one again for whoever asks next
+    assert get_engine().pipe.engine == "classical"

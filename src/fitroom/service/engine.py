@@ -81,8 +81,19 @@ class _Lru:
 class TryOnEngine:
     """Analyses and try-ons for the service, safe to call from many threads."""
 
-    def __init__(self, person_cache: int = 64, garment_cache: int = 64):
-        self.pipe = TryOnPipeline(cache_size=1)
+    def __init__(self, person_cache: int = 64, garment_cache: int = 64, engine: str = "classical",
+                 concurrency: int = 1):
+        """``engine``: the pipeline's engine; ``concurrency``: try-ons this process runs at
+        once. The learned engine's torch threads are then sized to share the cores
+        (``cores // concurrency``): oversubscribed OpenMP threads busy-wait on each other and
+        can make the networks tens of times slower."""
+        if engine == "learned":
+            import os
+
+            import torch
+
+            torch.set_num_threads(max(1, (os.cpu_count() or 1) // max(1, concurrency)))
+        self.pipe = TryOnPipeline(engine, cache_size=1)
         self._person_lock = threading.Lock()
         self._people = _Lru(person_cache)
         self._garments = _Lru(garment_cache)
@@ -151,10 +162,12 @@ _ENGINE: TryOnEngine | None = None
 _ENGINE_LOCK = threading.Lock()
 
 
-def get_engine(person_cache: int = 64, garment_cache: int = 64) -> TryOnEngine:
-    """The process's engine, created (and its models loaded) on first use."""
+def get_engine(person_cache: int = 64, garment_cache: int = 64, engine: str = "classical",
+               concurrency: int = 1) -> TryOnEngine:
+    """The process's engine, created (and its models loaded) on first use; a later call that
+    asks for another engine replaces it (one process runs one kind)."""
     global _ENGINE
     with _ENGINE_LOCK:
-        if _ENGINE is None:
-            _ENGINE = TryOnEngine(person_cache, garment_cache)
+        if _ENGINE is None or _ENGINE.pipe.engine != engine:
+            _ENGINE = TryOnEngine(person_cache, garment_cache, engine=engine, concurrency=concurrency)
         return _ENGINE

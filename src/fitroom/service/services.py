@@ -87,13 +87,14 @@ def preflight(settings: Settings) -> None:
             raise FitroomError(f"cannot connect to Redis (FITROOM_REDIS_URL): {e}") from None
 
 
-def build_services(settings: Settings, seed: bool = True) -> Services:
+def build_services(settings: Settings, seed: bool = True, concurrency: int | None = None) -> Services:
     """Connect, migrate, load models, seed the catalog; the queue is created but not started."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.db_url)
     migrate(db.engine, lock_dir=settings.data_dir)
     storage = Storage(settings.files_dir)
-    engine = get_engine(settings.person_cache_size, settings.garment_cache_size)
+    engine = get_engine(settings.person_cache_size, settings.garment_cache_size, engine=settings.engine,
+                        concurrency=concurrency if concurrency is not None else max(1, settings.workers))
     engine.warm_up()
     redis_client = None
     if settings.redis_url:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -67,6 +67,11 @@ class Settings(BaseSettings):
 
     reuse_results: bool = Field(default=True, description="A try-on of a photo and garment the user already "
                                 "tried completes at once with a copy of that result (photos and garments never change).")
+
+    # --- try-on engine ---------------------------------------------------------------------
+    engine: Literal["classical", "learned"] = Field(
+        default="classical", description="Try-on engine: classical (the default of fitroom tryon; see the README "
+        "for why) or learned (the shipped networks).")
 
     # --- misc ----------------------------------------------------------------------------
     seed_demo_catalog: bool = True

@@ -28,7 +28,7 @@ def run_worker(threads: int = 1) -> None:
         raise FitroomError("fitroom worker needs FITROOM_REDIS_URL (without it, 'fitroom serve' runs jobs itself)")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     preflight(settings)
-    svc = build_services(settings, seed=False)
+    svc = build_services(settings, seed=False, concurrency=threads)
     client = svc.redis
 
     def done(job_id: str) -> None:
