@@ -117,6 +117,22 @@ class GarmentSet:
         return self.splits[split]
 
 
+def plan_split(out: Path, count: int, test_fraction: float, seed: int, what: str) -> np.ndarray:
+    """Checks shared by fitroom's generated sets, then which of ``count`` items go to the
+    test split: ``(count,)`` bool, ``round(count * test_fraction)`` (at least one) chosen by
+    ``seed``. Refuses a folder that already holds a dataset."""
+    if count < 2:
+        raise DatasetError(f"a {what} needs at least 2 items (one for each split).")
+    if not 0 < test_fraction < 1:
+        raise DatasetError(f"test_fraction must be between 0 and 1, got {test_fraction}")
+    if (out / "meta.json").exists():
+        raise DatasetError(f"{out} already holds a dataset; choose another folder.")
+    rng = np.random.default_rng(seed)
+    is_test = np.zeros(count, bool)
+    is_test[rng.permutation(count)[: max(1, int(round(count * test_fraction)))]] = True
+    return is_test
+
+
 def _render_item(index: int, seed: int, size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, dict]:
     category = GARMENT_TYPES[int(rng.integers(len(GARMENT_TYPES)))]
     pattern = PATTERNS[int(rng.integers(len(PATTERNS)))]
@@ -138,19 +154,10 @@ def write_garment_set(out: str | Path, count: int, *, size: int = 128, seed: int
     """
     from PIL import Image
 
-    if count < 2:
-        raise DatasetError("a garment set needs at least 2 items (one for each split).")
-    if not 0 < test_fraction < 1:
-        raise DatasetError(f"test_fraction must be between 0 and 1, got {test_fraction}")
     if size < 16:
         raise DatasetError(f"size must be at least 16, got {size}")
     out = Path(out)
-    if (out / "meta.json").exists():
-        raise DatasetError(f"{out} already holds a dataset; choose another folder.")
-    rng = np.random.default_rng(seed)
-    n_test = max(1, int(round(count * test_fraction)))
-    is_test = np.zeros(count, bool)
-    is_test[rng.permutation(count)[:n_test]] = True
+    is_test = plan_split(out, count, test_fraction, seed, "garment set")
     lines: dict[str, list[str]] = {"train": [], "test": []}
     for split in lines:
         (out / split / "images").mkdir(parents=True, exist_ok=True)

@@ -139,17 +139,10 @@ def write_texture_set(out: str | Path, count: int, *, size: int = 64, seed: int 
     content. The split is a seeded permutation; the same arguments give the same bytes."""
     from PIL import Image
 
-    if count < 2:
-        raise DatasetError("a texture set needs at least 2 patches (one for each split).")
-    if not 0 < test_fraction < 1:
-        raise DatasetError(f"test_fraction must be between 0 and 1, got {test_fraction}")
+    from .garment_set import plan_split
+
     out = Path(out)
-    if (out / "meta.json").exists():
-        raise DatasetError(f"{out} already holds a dataset; choose another folder.")
-    rng = np.random.default_rng(seed)
-    n_test = max(1, int(round(count * test_fraction)))
-    is_test = np.zeros(count, bool)
-    is_test[rng.permutation(count)[:n_test]] = True
+    is_test = plan_split(out, count, test_fraction, seed, "texture set")
     lines: dict[str, list[str]] = {"train": [], "test": []}
     for split in lines:
         (out / split / "patches").mkdir(parents=True, exist_ok=True)
