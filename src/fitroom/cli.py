@@ -37,7 +37,7 @@ def tryon(
     debug_dir: Annotated[Optional[Path], typer.Option("--debug-dir", help="Write one image per stage here.")] = None,
     protocol: Annotated[str, typer.Option(help="photo (everyday) or paired (leak-free evaluation).")] = "photo",
     engine: Annotated[str, typer.Option(help="classical, or learned (trained networks).")] = "classical",
-    weights: Annotated[Optional[Path], typer.Option(help="Learned engine: folder with warp/ and tryon/ from 'fitroom train'.")] = None,
+    weights: Annotated[Optional[Path], typer.Option("--weights", "--checkpoint", help="Learned engine: folder with warp/ and tryon/ from 'fitroom train' (default: the shipped weights).")] = None,
     max_megabytes: Annotated[float, typer.Option(help="Largest accepted file.")] = 20.0,
     max_megapixels: Annotated[float, typer.Option(help="Largest accepted image.")] = 40.0,
 ) -> None:
@@ -95,7 +95,7 @@ def evaluate(
     debug: Annotated[bool, typer.Option("--debug", help="Also write one image per stage to OUT/debug/<person>/.")] = False,
     split: Annotated[Optional[str], typer.Option(help="Split to read (train/test) when the folder has several.")] = None,
     engine: Annotated[str, typer.Option(help="classical, or learned (trained networks).")] = "classical",
-    weights: Annotated[Optional[Path], typer.Option(help="Learned engine: folder with warp/ and tryon/.")] = None,
+    weights: Annotated[Optional[Path], typer.Option("--weights", "--checkpoint", help="Learned engine: folder with warp/ and tryon/ (default: the shipped weights).")] = None,
     lpips_weights: Annotated[Optional[Path], typer.Option(help="LPIPS weights file (lpips v0.1 + backbone); not downloaded.")] = None,
     inception_weights: Annotated[Optional[Path], typer.Option(help="FID Inception weights (pytorch-fid pt_inception); not downloaded.")] = None,
     report: Annotated[bool, typer.Option("--report/--no-report", help="Write OUT/report.html with plots and image grids.")] = True,
