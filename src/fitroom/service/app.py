@@ -69,8 +69,18 @@ def create_app(settings: Settings | None = None, on_ready: Callable[[], None] | 
 
     app.add_middleware(_OuterMiddleware, holder=holder, settings=settings)
     if WEB_DIR.is_dir():
-        app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")
+        app.mount("/", _WebFiles(directory=WEB_DIR, html=True), name="web")
     return app
+
+
+class _WebFiles(StaticFiles):
+    """The web app's files with ``Cache-Control: no-cache``: browsers keep them but check the
+    ETag on every load, so an upgraded server never runs with an old ``app.js``."""
+
+    def file_response(self, *args, **kwargs):
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = "no-cache"
+        return response
 
 
 class _OuterMiddleware:

@@ -51,5 +51,10 @@ def test_web_app_is_served_at_root(client):
     r = client.get("/")
     if (WEB_DIR / "index.html").exists():
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+        # revalidated on every load, so an upgraded server never runs an old app.js
+        js = client.get("/app.js")
+        assert js.status_code == 200 and js.headers["cache-control"] == "no-cache" and js.headers.get("etag")
+        assert client.get("/app.js", headers={"If-None-Match": js.headers["etag"]}).status_code == 304
+        assert r.headers["cache-control"] == "no-cache"
     else:
         assert r.status_code == 404
