@@ -172,6 +172,11 @@ function authImage(url) {
   return blobCache.get(url);
 }
 
+// catalog cards show a JPEG thumbnail (the API's ?size=, 320 px: sharp on 2x screens)
+function thumbUrl(garment) {
+  return `${garment.image_url}?size=320`;
+}
+
 function forgetImage(url) {
   const p = blobCache.get(url);
   if (p) p.then((u) => URL.revokeObjectURL(u), () => {});
@@ -805,7 +810,7 @@ function renderGarments() {
   const tried = triedGarments();
   const cards = state.garments.map((g) => {
     const img = el("img", { alt: "" });
-    lazyImage(img, g.image_url);
+    lazyImage(img, thumbUrl(g));
     const selected = state.busy?.garment?.id === g.id || state.shown?.garment_id === g.id;
     const mine = g.owner === "me";
     return el("div", { class: "garment-card" },
@@ -905,6 +910,7 @@ async function deleteGarment(g) {
   try {
     await api(`/garments/${g.id}`, { method: "DELETE" });
     forgetImage(g.image_url);
+    forgetImage(thumbUrl(g));
     await Promise.all([loadGarments(), loadCounts().catch(() => {})]);
   } catch (err) {
     showError(err, "Couldn't delete the garment");
@@ -1124,7 +1130,7 @@ function startBusy({ title, step, garment }) {
   $("#busy-title").textContent = title;
   $("#busy-step").textContent = step;
   $("#busy-thumb").classList.toggle("no-image", !garment);
-  if (garment) setImage($("#busy-garment-img"), garment.image_url).catch(() => {});
+  if (garment) setImage($("#busy-garment-img"), thumbUrl(garment)).catch(() => {});
   $("#stage").dataset.state = "busy";
   if (!currentPhoto()) $("#stage-empty").hidden = true;
   const expected = averageDuration();

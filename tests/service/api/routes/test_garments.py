@@ -77,3 +77,19 @@ def test_demo_garments_cannot_be_deleted(client):
     g = client.get("/v1/garments", headers=auth(h)).json()["items"][0]
     r = client.delete(f"/v1/garments/{g['id']}", headers=auth(h))
     assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
+
+
+def test_catalog_thumbnails(client):
+    h = signup(client)
+    g = client.get("/v1/garments", headers=auth(h)).json()["items"][0]
+    full = Image.open(io.BytesIO(client.get(g["image_url"], headers=auth(h)).content))
+    r = client.get(g["image_url"], headers=auth(h), params={"size": 320})
+    assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg"
+    thumb = Image.open(io.BytesIO(r.content))
+    assert max(thumb.size) == min(320, max(full.size)) and thumb.mode == "RGB"
+    # same aspect ratio (within a pixel's rounding)
+    assert abs(thumb.size[0] / thumb.size[1] - full.size[0] / full.size[1]) < 0.02
+    assert len(r.content) < len(client.get(g["image_url"], headers=auth(h)).content)
+    bad = client.get(g["image_url"], headers=auth(h), params={"size": 333})
+    assert bad.status_code == 422 and bad.json()["error"]["code"] in ("invalid_size", "validation_error")
+    assert client.get(g["image_url"], params={"size": 320}).status_code == 401

@@ -85,13 +85,44 @@ def get_garment(garment_id: str, user: CurrentUser, db: DbSession) -> GarmentDet
     return garment_public(visible_garment(db, user, garment_id), detail=True)
 
 
-@router.get("/{garment_id}/image", response_class=FileResponse, responses=_IMAGE)
-def garment_image(garment_id: str, user: CurrentUser, db: DbSession, svc: ServicesDep) -> FileResponse:
+#: catalog thumbnail sizes (longest side, pixels): a few fixed ones, so browsers cache them
+THUMB_SIZES = (160, 320, 640)
+
+
+@router.get("/{garment_id}/image", response_class=FileResponse,
+            responses={200: {"content": {"image/png": {}, "image/jpeg": {}}, "description": "The image."}})
+def garment_image(garment_id: str, user: CurrentUser, db: DbSession, svc: ServicesDep,
+                  size: Annotated[int | None, Query(description=f"A JPEG thumbnail whose longest side is one of "
+                                                    f"{', '.join(map(str, THUMB_SIZES))} px; absent: the full PNG.")] = None):
     g = visible_garment(db, user, garment_id)
     if not svc.storage.exists(g.image_path):
         raise not_found("garment")
-    return FileResponse(svc.storage.path(g.image_path), media_type="image/png",
-                        headers={"Cache-Control": "private, max-age=86400"})
+    cache = {"Cache-Control": "private, max-age=86400"}
+    if size is None:
+        return FileResponse(svc.storage.path(g.image_path), media_type="image/png", headers=cache)
+    if size not in THUMB_SIZES:
+        raise ApiError(422, "invalid_size", f"size must be one of {', '.join(map(str, THUMB_SIZES))}.")
+    return Response(_thumbnail(svc.storage.path(g.image_path), size), media_type="image/jpeg", headers=cache)
+
+
+def _thumbnail(path, size: int) -> bytes:
+    """The stored product photo (a valid image the service wrote) shrunk to ``size`` px on its
+    longest side (never enlarged), on white, as JPEG."""
+    import io
+
+    from PIL import Image
+
+    with Image.open(path) as im:
+        im.draft("RGB", (size, size))
+        im = im.convert("RGBA") if im.mode in ("RGBA", "LA", "P") else im.convert("RGB")
+        im.thumbnail((size, size), Image.Resampling.LANCZOS)
+        if im.mode == "RGBA":
+            bg = Image.new("RGB", im.size, "white")
+            bg.paste(im, mask=im.getchannel("A"))
+            im = bg
+        buf = io.BytesIO()
+        im.save(buf, format="JPEG", quality=85)
+    return buf.getvalue()
 
 
 @router.get("/{garment_id}/mask", response_class=FileResponse, responses=_IMAGE)
