@@ -98,3 +98,20 @@ def test_learned_engine_never_reads_the_old_garment(shipped):
     r2 = shipped(shipped.analyze_person(noisy, keypoints=(pa.keypoints, "body25"), parse=pa.parse), garment,
                  protocol=Protocol.PAIRED)
     np.testing.assert_array_equal(r.image, r2.image)
+
+
+def test_garment_trust_scales_the_composition_mask(weights):
+    from fitroom.pipelines.learned import LearnedEngine
+
+    pipe = TryOnPipeline("learned", weights=weights)
+    person = load_image(example_person())
+    pa = pipe.analyze_person(person)
+    ga = pipe.analyze_garment(load_image(example_garments()[0]))
+    outs = {}
+    for t in (0.0, 1.0, 2.0):
+        eng = LearnedEngine(weights / "warp", weights / "tryon", garment_trust=t)
+        outs[t] = eng(pa, ga).image
+    # 0: the garment never shows through (only the rendering); 1 and 2 differ where the mask is < 1
+    assert not np.array_equal(outs[0.0], outs[1.0]) and not np.array_equal(outs[1.0], outs[2.0])
+    with pytest.raises(ValueError, match="garment_trust"):
+        LearnedEngine(weights / "warp", weights / "tryon", garment_trust=-1)
