@@ -36,7 +36,7 @@ def tryon(
     keypoints: Annotated[Optional[Path], typer.Option("--keypoints", help="OpenPose JSON to use instead of estimating the pose.")] = None,
     debug_dir: Annotated[Optional[Path], typer.Option("--debug-dir", help="Write one image per stage here.")] = None,
     protocol: Annotated[str, typer.Option(help="photo (everyday) or paired (leak-free evaluation).")] = "photo",
-    engine: Annotated[str, typer.Option(help="classical, or learned (trained networks).")] = "classical",
+    engine: Annotated[str, typer.Option(help="learned (the shipped networks; the default) or classical (landmarks + thin-plate spline).")] = "learned",
     weights: Annotated[Optional[Path], typer.Option("--weights", "--checkpoint", help="Learned engine: folder with warp/ and tryon/ from 'fitroom train' (default: the shipped weights).")] = None,
     max_megabytes: Annotated[float, typer.Option(help="Largest accepted file.")] = 20.0,
     max_megapixels: Annotated[float, typer.Option(help="Largest accepted image.")] = 40.0,
@@ -64,6 +64,7 @@ def tryon(
 @app.command()
 def demo(
     out: Annotated[Path, typer.Option("-o", "--out", help="Folder for the results.")] = Path("out/demo"),
+    engine: Annotated[str, typer.Option(help="learned (default) or classical.")] = "learned",
 ) -> None:
     """Try every bundled example garment on the bundled example photo."""
     from fitroom.examples import example_garments, example_person
@@ -71,7 +72,7 @@ def demo(
     from fitroom.pipelines import TryOnPipeline
     from fitroom.pipelines.debug import save_debug, side_by_side
 
-    pipe = TryOnPipeline()
+    pipe = TryOnPipeline(engine)
     person = load_image(example_person())
     pa = pipe.analyze_person(person)
     tiles = [person]
@@ -94,7 +95,7 @@ def evaluate(
     limit: Annotated[Optional[int], typer.Option(help="Evaluate at most this many samples.")] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Also write one image per stage to OUT/debug/<person>/.")] = False,
     split: Annotated[Optional[str], typer.Option(help="Split to read (train/test) when the folder has several.")] = None,
-    engine: Annotated[str, typer.Option(help="classical, or learned (trained networks).")] = "classical",
+    engine: Annotated[str, typer.Option(help="learned (the shipped networks; the default) or classical (landmarks + thin-plate spline).")] = "learned",
     weights: Annotated[Optional[Path], typer.Option("--weights", "--checkpoint", help="Learned engine: folder with warp/ and tryon/ (default: the shipped weights).")] = None,
     lpips_weights: Annotated[Optional[Path], typer.Option(help="LPIPS weights file (lpips v0.1 + backbone); not downloaded.")] = None,
     inception_weights: Annotated[Optional[Path], typer.Option(help="FID Inception weights (pytorch-fid pt_inception); not downloaded.")] = None,

@@ -13,7 +13,7 @@ from fitroom.pipelines import Protocol, TryOnPipeline
 
 @pytest.fixture(scope="module")
 def pipe():
-    return TryOnPipeline()
+    return TryOnPipeline("classical")  # these tests are about the classical engine (learned: test_learned.py)
 
 
 @pytest.fixture(scope="module")

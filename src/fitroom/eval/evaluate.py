@@ -27,6 +27,7 @@ from fitroom.errors import FitroomError
 from fitroom.eval.metrics import detail_ratio, mask_iou, psnr, ssim
 from fitroom.eval.preservation import PRESERVED_REGIONS, flatten, preservation
 from fitroom.labels import UPPER_BODY_GARMENT, Cihp
+from fitroom.pipelines.tryon import DEFAULT_ENGINE
 
 PRESERVE_KEYS = [f"preserve_{k}_{m}" for k in (*PRESERVED_REGIONS, "all") for m in ("changed", "mad")]
 
@@ -100,7 +101,7 @@ def _breakdowns(rows: list[dict], meta: dict[str, dict]) -> dict:
 
 
 def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limit: int | None = None,
-             debug: bool = False, split: str | None = None, engine: str = "classical",
+             debug: bool = False, split: str | None = None, engine: str = DEFAULT_ENGINE,
              weights: str | Path | None = None, lpips_weights: str | Path | None = None,
              inception_weights: str | Path | None = None, report: bool = True, grid_rows: int = 8) -> dict:
     """Run the evaluation; writes ``out/metrics.json`` and ``out/images/<person stem>.png``

@@ -26,6 +26,9 @@ if TYPE_CHECKING:  # the learned engine imports torch; load it only when used
     from fitroom.pipelines.learned import LearnedOutput
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parents[1] / "weights" / "learned"
+#: the engine used when none is named: the one that is best on real photos (README, "Which
+#: engine is the default"); "classical" needs no networks and is about half the CPU time
+DEFAULT_ENGINE = "learned"
 
 
 class Protocol(StrEnum):
@@ -126,9 +129,9 @@ class TryOnPipeline:
         save_image("me_in_tee.png", result.image)
     """
 
-    def __init__(self, engine: str = "classical", cache_size: int = 32, *, weights: str | Path | None = None,
+    def __init__(self, engine: str = DEFAULT_ENGINE, cache_size: int = 32, *, weights: str | Path | None = None,
                  device: str = "cpu"):
-        """``engine``: ``"classical"`` or ``"learned"``; the learned engine loads ``weights``
+        """``engine``: ``"learned"`` (default) or ``"classical"``; the learned engine loads ``weights``
         (a folder with ``warp/`` and ``tryon/``, as written by ``fitroom train``; default
         the weights shipped in ``fitroom/weights/learned``)."""
         if engine not in ("classical", "learned"):
