@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-.venv/bin/fitroom demo --out out/demo
+.venv/bin/fitroom demo --out out/demo "$@"
