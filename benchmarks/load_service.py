@@ -185,6 +185,8 @@ def main() -> None:
                     help="FITROOM_REUSE_RESULTS=false: every try-on is computed, even a pair tried before")
     ap.add_argument("--out", type=Path, default=None, help="default benchmarks/results/load_service[_no_reuse].json")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--engine", choices=("classical", "learned"), default=None,
+                    help="FITROOM_ENGINE for the started server (default: the server's own default)")
     args = ap.parse_args()
     if args.out is None:
         args.out = RESULTS.with_name("load_service_no_reuse.json") if args.no_reuse else RESULTS
@@ -202,6 +204,8 @@ def main() -> None:
         extra = {"FITROOM_WORKERS": str(args.workers)} if args.workers else {}
         if args.no_reuse:
             extra["FITROOM_REUSE_RESULTS"] = "false"
+        if args.engine:
+            extra["FITROOM_ENGINE"] = args.engine
         if not args.keep_rate_limits:
             extra["FITROOM_RATE_LIMIT_PER_MINUTE"] = "1000000"
             extra["FITROOM_TRYON_RATE_LIMIT_PER_MINUTE"] = "1000000"
@@ -222,6 +226,7 @@ def main() -> None:
         "what": "try-on latency = POST /v1/tryons -> GET ?wait= long poll -> image downloaded, per virtual user in a closed loop",
         "server": "fitroom serve, embedded defaults (SQLite WAL, local files, in-process worker pool)" if server else url,
         "workers": args.workers or 2,
+        "engine": args.engine or "server default",
         "reuse_results": not args.no_reuse,
         "rate_limits": "server defaults" if args.keep_rate_limits or args.url else "raised to 1e6/min for the load test",
         "users": args.users,
