@@ -65,7 +65,6 @@ def test_missing_analysis_is_recomputed_lazily_and_cached_again(tmp_path):
 
 def test_the_learned_engine_is_a_setting(tmp_path):
     import numpy as np
-    import torch
 
     from fitroom.service.engine import decode_upload
     from fitroom.imaging import ImageLimits
@@ -73,7 +72,7 @@ def test_the_learned_engine_is_a_setting(tmp_path):
     with running_app(tmp_path, engine="learned", workers=2) as c:
         engine = c.app.state.services.engine
         assert engine.pipe.engine == "learned"
-        assert torch.get_num_threads() == max(1, (__import__("os").cpu_count() or 1) // 2)  # cores shared by 2 workers
+        assert engine.torch_threads == max(1, (__import__("os").cpu_count() or 1) // 2)  # cores shared by 2 workers
         h = signup(c)
         photo = upload_photo(c, h)
         job = tryon(c, h, photo["id"], demo_garment(c, h)["id"])

@@ -87,12 +87,15 @@ class TryOnEngine:
         once. The learned engine's torch threads are then sized to share the cores
         (``cores // concurrency``): oversubscribed OpenMP threads busy-wait on each other and
         can make the networks tens of times slower."""
+        #: torch intra-op threads the learned engine was given (None: torch's default)
+        self.torch_threads: int | None = None
         if engine == "learned":
             import os
 
             import torch
 
-            torch.set_num_threads(max(1, (os.cpu_count() or 1) // max(1, concurrency)))
+            self.torch_threads = max(1, (os.cpu_count() or 1) // max(1, concurrency))
+            torch.set_num_threads(self.torch_threads)
         self.pipe = TryOnPipeline(engine, cache_size=1)
         self._person_lock = threading.Lock()
         self._people = _Lru(person_cache)
