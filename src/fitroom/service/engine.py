@@ -151,6 +151,12 @@ class TryOnEngine:
         self._garments.drop(key)
 
     def try_on(self, pa: PersonAnalysis, ga: GarmentAnalysis) -> np.ndarray:
+        if self.torch_threads is not None:
+            import torch
+
+            # the count is process-wide and other code may have changed it: re-apply it cheaply
+            if torch.get_num_threads() != self.torch_threads:
+                torch.set_num_threads(self.torch_threads)
         return self.pipe.try_on(pa, ga).image
 
 
