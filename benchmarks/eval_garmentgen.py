@@ -181,7 +181,8 @@ def eval_retrieval(vae, garments: Path, n_e2e: int, seed: int, n_select: int = 5
                 "print_only": {"shape": 0.0, "print": 1.0, "colour": 0.0},
                 "colour_only": {"shape": 0.0, "print": 0.0, "colour": 1.0},
                 "combined_selected_on_train": sel["combined"]["blocks"],
-                "combined_default": dict(DEFAULT_BLOCK_WEIGHTS)}
+                "combined_default": dict(DEFAULT_BLOCK_WEIGHTS),
+                "combined_shape1_print1": {"shape": 1.0, "print": 1.0, "colour": 0.0}}
     split = {"n": len(cats), "appearance_ms_per_garment": te["appearance_ms"], "blocks": variants}
     for name, b in variants.items():
         split[name] = _scores(_embeddings(te["mu"], te["app"], b), cats, pats, te["colours"])
