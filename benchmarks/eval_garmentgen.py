@@ -11,10 +11,15 @@ VAE is scored on their test splits, never trained on). Defaults: the shipped wei
 
 VAE
   * reconstruction SSIM (and mask IoU) on the held-out split, garments composited on white;
-  * retrieval precision@k (k = 1, 5, 10) of garment type and texture family, leave-one-out
-    over the held-out split (VAE embeddings as ``fitroom garments similar`` ranks them), and
-    end to end on freshly rendered full-size product photos analysed by fitroom.garment; a
-    raw-pixel baseline (32x32 RGB + mask, cosine) for context;
+  * retrieval precision@k (k = 1, 5, 10) of garment type and texture family, and the mean
+    CIE76 colour difference (Delta E of the fabrics' base colours) of the 5 nearest,
+    leave-one-out over the held-out split, for three embeddings as ``fitroom garments
+    similar`` ranks them: VAE only (shape), appearance only (print + colour descriptors of
+    fitroom.garment.appearance) and combined (the default); end to end on freshly rendered
+    full-size product photos analysed by fitroom.garment; a raw-pixel baseline (32x32 RGB +
+    mask, cosine) for context. The block weights are chosen on a subset of the TRAIN split
+    (grid search, never on the test split); ``--only retrieval`` runs just this part and
+    updates the retrieval entries of an existing ``--out`` JSON;
   * a latent traversal image, prior samples (from the fitted ex-post prior that
     ``fitroom design sample`` uses, and from N(0, I) for comparison; how many fitroom's
     garment analysis accepts, i.e. could be tried on) and an interpolation sheet;
@@ -61,10 +66,132 @@ def _precision_at_k(vecs: np.ndarray, labels: list[str], ks=(1, 5, 10)) -> dict[
     return {f"p@{k}": float((lab[order[:, :k]] == lab[:, None]).mean()) for k in ks}
 
 
-def _standardise(mu: np.ndarray) -> np.ndarray:
-    from fitroom.pipelines.search import standardise
+def _colour_delta_e(vecs: np.ndarray, colours: np.ndarray, k: int = 5) -> dict[str, float]:
+    """Mean CIE76 Delta E between each item's base colour (RGB 0-255 ``[N, 3]``) and those of
+    its ``k`` nearest neighbours (cosine, leave-one-out), beside the mean over all pairs."""
+    import cv2
 
-    return standardise(mu, mu.mean(0), mu.std(0) + 1e-3)
+    lab = cv2.cvtColor(np.asarray(colours, np.float32)[None] / 255.0, cv2.COLOR_RGB2Lab)[0].astype(np.float64)
+    sim = vecs @ vecs.T
+    np.fill_diagonal(sim, -np.inf)
+    order = np.argsort(-sim, axis=1, kind="stable")[:, :k]
+    de = np.linalg.norm(lab[order] - lab[:, None], axis=-1)
+    allp = np.linalg.norm(lab[:, None] - lab[None], axis=-1)
+    n = len(lab)
+    return {f"delta_e@{k}": float(de.mean()), "delta_e_all_pairs": float(allp.sum() / (n * (n - 1)))}
+
+
+def _scores(vecs: np.ndarray, cats, pats, colours) -> dict:
+    return {"garment_type": _precision_at_k(vecs, cats), "texture_family": _precision_at_k(vecs, pats),
+            "colour": _colour_delta_e(vecs, colours)}
+
+
+def _set_features(vae, garments: Path, split: str, limit: int = 0, seed: int = 0):
+    """VAE means, appearance descriptors, labels and base colours of (a seeded subset of)
+    one split of a garment set, read as the VAE was trained (the set's 128x128 frame)."""
+    from PIL import Image
+
+    from fitroom.data.garment_set import read_garment_set
+    from fitroom.data.garmentgen_dataset import garment_tensor
+    from fitroom.garment.appearance import appearance_descriptor
+
+    items = read_garment_set(garments).items(split)
+    if limit and limit < len(items):
+        pick = np.sort(np.random.default_rng(seed).choice(len(items), limit, replace=False))
+        items = [items[i] for i in pick]
+    xs, app, t_app = [], [], 0.0
+    for it in items:
+        rgb = np.asarray(Image.open(it.image).convert("RGB"))
+        m = np.asarray(Image.open(it.mask).convert("L"))
+        xs.append(garment_tensor(rgb, m))
+        t0 = time.perf_counter()
+        app.append(np.concatenate(appearance_descriptor(rgb, m)))
+        t_app += time.perf_counter() - t0
+    x = torch.stack(xs)
+    with torch.no_grad():
+        mu = torch.cat([vae.encode(x[i:i + 64])[0] for i in range(0, len(x), 64)]).numpy()
+    return {"x": x, "mu": mu, "app": np.stack(app), "cats": [it.category for it in items],
+            "pats": [it.pattern for it in items], "colours": np.array([it.colour for it in items], np.float64),
+            "appearance_ms": 1000 * t_app / len(items)}
+
+
+def _embeddings(mu: np.ndarray, app: np.ndarray, blocks: dict) -> np.ndarray:
+    """The catalog embeddings ``fitroom garments similar`` compares, statistics from the set itself."""
+    from fitroom.pipelines.search import appearance_stats, block_vectors
+
+    am, asd = appearance_stats(app)
+    stats = {"mean": mu.mean(0), "std": mu.std(0) + 1e-3, "app_mean": am, "app_std": asd}
+    return block_vectors(mu, app, stats, blocks)
+
+
+#: the grids searched on the train split (shape weight fixed at 1: only ratios matter)
+_GRID_PRINT = tuple(np.round(np.arange(0, 1.51, 0.125), 3))
+_GRID_COLOUR = tuple(np.round(np.arange(0, 1.01, 0.125), 3))
+#: how much garment-type precision@5 (on train) the combined embedding may give up to the VAE alone
+_TYPE_SLACK = 0.02
+
+
+def _appearance_score(sc: dict) -> float:
+    """texture-family p@5 + colour score, the colour score being ``1 - DeltaE@5 / DeltaE(all
+    pairs)`` (0 = the neighbours' colours are random, 1 = identical); each term in [0, 1]."""
+    c = sc["colour"]
+    return sc["texture_family"]["p@5"] + 1 - c["delta_e@5"] / c["delta_e_all_pairs"]
+
+
+def select_block_weights(f: dict) -> dict:
+    """Choose block weights on train-split features ``f``: the combined embedding (shape = 1)
+    maximises :func:`_appearance_score` among the grid points whose garment-type p@5 is
+    within ``_TYPE_SLACK`` of the VAE alone (type retrieval is not given up for print and
+    colour); the appearance-only embedding (shape = 0, print = 1) maximises it over colour."""
+    rows = []
+    for wp in _GRID_PRINT:
+        for wc in _GRID_COLOUR:
+            b = {"shape": 1.0, "print": float(wp), "colour": float(wc)}
+            sc = _scores(_embeddings(f["mu"], f["app"], b), f["cats"], f["pats"], f["colours"])
+            rows.append({"blocks": b, "score": _appearance_score(sc), "type_p@5": sc["garment_type"]["p@5"],
+                         "texture_p@5": sc["texture_family"]["p@5"], "delta_e@5": sc["colour"]["delta_e@5"]})
+    vae_type = rows[0]["type_p@5"]  # print = colour = 0: the VAE alone
+    ok = [r for r in rows if r["type_p@5"] >= vae_type - _TYPE_SLACK]
+    best = max(ok, key=lambda r: r["score"])
+    app_rows = []
+    for wc in _GRID_COLOUR[1:] + (1.5, 2.0):
+        b = {"shape": 0.0, "print": 1.0, "colour": float(wc)}
+        sc = _scores(_embeddings(f["mu"], f["app"], b), f["cats"], f["pats"], f["colours"])
+        app_rows.append({"blocks": b, "score": _appearance_score(sc)})
+    best_app = max(app_rows, key=lambda r: r["score"])
+    return {"n_train_items": len(f["cats"]), "split": "train (seeded subset)",
+            "rule": f"max texture p@5 + (1 - DeltaE@5 / DeltaE all pairs) subject to type p@5 >= "
+                    f"VAE-only type p@5 ({vae_type:.3f}) - {_TYPE_SLACK}",
+            "grid_print": [float(g) for g in _GRID_PRINT], "grid_colour": [float(g) for g in _GRID_COLOUR],
+            "combined": best, "appearance_only": best_app, "all_combined": rows}
+
+
+def eval_retrieval(vae, garments: Path, n_e2e: int, seed: int, n_select: int = 500) -> dict:
+    """Retrieval of type, texture family and colour for VAE-only, appearance-only and
+    combined embeddings: weights chosen on ``n_select`` train items, scored on the test split
+    and end to end on fresh renders."""
+    from fitroom.pipelines.search import DEFAULT_BLOCK_WEIGHTS
+
+    tr = _set_features(vae, garments, "train", n_select, seed)
+    sel = select_block_weights(tr)
+    te = _set_features(vae, garments, "test")
+    cats, pats = te["cats"], te["pats"]
+    variants = {"vae": {"shape": 1.0, "print": 0.0, "colour": 0.0},
+                "appearance": sel["appearance_only"]["blocks"],
+                "print_only": {"shape": 0.0, "print": 1.0, "colour": 0.0},
+                "colour_only": {"shape": 0.0, "print": 0.0, "colour": 1.0},
+                "combined_selected_on_train": sel["combined"]["blocks"],
+                "combined_default": dict(DEFAULT_BLOCK_WEIGHTS),
+                "combined_shape1_print1": {"shape": 1.0, "print": 1.0, "colour": 0.0}}
+    split = {"n": len(cats), "appearance_ms_per_garment": te["appearance_ms"], "blocks": variants}
+    for name, b in variants.items():
+        split[name] = _scores(_embeddings(te["mu"], te["app"], b), cats, pats, te["colours"])
+    pix = _pixel_vectors(te["x"])
+    split["pixels_baseline"] = _scores(pix, cats, pats, te["colours"])
+    split["chance"] = {"garment_type": float(np.mean([np.mean(np.array(cats) == c) for c in cats])),
+                       "texture_family": float(np.mean([np.mean(np.array(pats) == c) for c in pats]))}
+    return {"retrieval_weight_selection": sel, "retrieval_test_split": split,
+            "retrieval_end_to_end": _retrieval_end_to_end(vae, n_e2e, seed, variants)}
 
 
 def _pixel_vectors(x: torch.Tensor) -> np.ndarray:
@@ -104,16 +231,7 @@ def eval_vae(vae, garments: Path, images: Path, n_e2e: int, seed: int) -> dict:
     save_image(images / "vae_reconstructions.png",
                grid_image(list(a[:12]) + list(b[:12]), cols=12, labels=["input"] * 12 + ["recon"] * 12))
 
-    emb = _standardise(mu)
-    pix = _pixel_vectors(x)
-    res["retrieval_test_split"] = {
-        "n": len(cats),
-        "vae": {"garment_type": _precision_at_k(emb, cats), "texture_family": _precision_at_k(emb, pats)},
-        "pixels_baseline": {"garment_type": _precision_at_k(pix, cats), "texture_family": _precision_at_k(pix, pats)},
-        "chance": {"garment_type": float(np.mean([np.mean(np.array(cats) == c) for c in cats])),
-                   "texture_family": float(np.mean([np.mean(np.array(pats) == c) for c in pats]))},
-    }
-    res["retrieval_end_to_end"] = _retrieval_end_to_end(vae, n_e2e, seed)
+    res.update(eval_retrieval(vae, garments, n_e2e, seed))
 
     # latent traversal along the most used dimensions
     active = np.argsort(-mu.std(0))[:8]
@@ -160,7 +278,7 @@ def eval_vae(vae, garments: Path, images: Path, n_e2e: int, seed: int) -> dict:
     return res
 
 
-def _render_catalog(n: int, seed: int) -> tuple[list[np.ndarray], list[str], list[str]]:
+def _render_catalog(n: int, seed: int, colours: list | None = None) -> tuple[list[np.ndarray], list[str], list[str]]:
     from fitroom.data.garment_set import GARMENT_TYPES
     from fitroom.data.render_garment import PATTERNS, render_garment
 
@@ -173,30 +291,37 @@ def _render_catalog(n: int, seed: int) -> tuple[list[np.ndarray], list[str], lis
         imgs.append(g.image)
         cats.append(str(c))
         pats.append(p)
+        if colours is not None:
+            colours.append(g.colour)
     return imgs, cats, pats
 
 
-def _retrieval_end_to_end(vae, n: int, seed: int) -> dict:
+def _retrieval_end_to_end(vae, n: int, seed: int, variants: dict) -> dict:
     """Fresh full-size renders (not in any split) through the real path: fitroom.garment's
-    analysis, framing, VAE means, standardised cosine ranking."""
+    analysis, framing, VAE means and appearance descriptors, standardised cosine ranking."""
     from fitroom.errors import GarmentError
     from fitroom.pipelines.garment_models import encode_garments, prepare_photo
+    from fitroom.pipelines.search import _appearance
 
-    imgs, cats, pats = _render_catalog(n, seed)
-    prepared, kc, kp, failed = [], [], [], 0
-    for im, c, p in zip(imgs, cats, pats):
+    colours: list = []
+    imgs, cats, pats = _render_catalog(n, seed, colours)
+    prepared, kc, kp, kcol, failed = [], [], [], [], 0
+    for im, c, p, col in zip(imgs, cats, pats, colours):
         try:
             prepared.append(prepare_photo(im, vae.config.image_size))
             kc.append(c)
             kp.append(p)
+            kcol.append(col)
         except GarmentError:
             failed += 1
     mu = np.stack([c.mu for c in encode_garments(vae, prepared)])
-    emb = _standardise(mu)
+    app = _appearance(prepared)
     analysed = [str(p.analysis.category) for p in prepared]
-    return {"n": len(prepared), "rejected_by_analysis": failed, "render_size": [384, 512],
-            "garment_type": _precision_at_k(emb, kc), "texture_family": _precision_at_k(emb, kp),
-            "garment_analysis_category_accuracy": float(np.mean([a == c for a, c in zip(analysed, kc)]))}
+    res = {"n": len(prepared), "rejected_by_analysis": failed, "render_size": [384, 512]}
+    for name, b in variants.items():
+        res[name] = _scores(_embeddings(mu, app, b), kc, kp, np.array(kcol, np.float64))
+    res["garment_analysis_category_accuracy"] = float(np.mean([a == c for a, c in zip(analysed, kc)]))
+    return res
 
 
 def eval_clean(vae, n: int, seed: int, images: Path) -> dict:
@@ -408,11 +533,27 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--skip", choices=["vae", "gan", "clean"], action="append", default=[])
+    ap.add_argument("--only", choices=["retrieval"], default=None,
+                    help="run only this part; its entries of an existing --out JSON are updated, the rest kept")
+    ap.add_argument("--select", type=int, default=500,
+                    help="train items the retrieval block weights are chosen on (as many as the test split: catalog size matters)")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     from fitroom.pipelines.garment_models import load_texture_gan, load_vae
 
     args.images.mkdir(parents=True, exist_ok=True)
+    if args.only == "retrieval":
+        report = json.loads(args.out.read_text()) if args.out.is_file() else {}
+        t0 = time.perf_counter()
+        r = eval_retrieval(load_vae(args.vae), args.garments, args.e2e, args.seed, args.select)
+        r["retrieval_command"] = " ".join(sys.argv)
+        r["retrieval_seconds"] = time.perf_counter() - t0
+        report.setdefault("vae", {}).update(r)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(report, indent=2) + "\n")
+        print(json.dumps({k: v for k, v in r.items() if k != "retrieval_weight_selection"}, indent=2))
+        print(json.dumps({k: v for k, v in r["retrieval_weight_selection"].items() if k != "all_combined"}, indent=2))
+        return 0
     report: dict = {"command": " ".join(sys.argv), "seed": args.seed}
     t0 = time.perf_counter()
     if "vae" not in args.skip or "clean" not in args.skip:

@@ -94,6 +94,12 @@ def test_embed_similar(capsys, catalog, tmp_path):
     rows = [ln.split("\t") for ln in out.splitlines() if "\t" in ln]
     assert [r[0] for r in rows] == ["1", "2", "3"] and all("g0.png" not in r[3] for r in rows)
     assert load_image(tmp_path / "sheet.png").shape[1] > 3 * 160
+    code, out, err = fitroom(capsys, "garments", "similar", catalog / "g0.png", "--index", tmp_path / "index.npz",
+                             "-k", 3, "--blocks", "shape=1,print=1,colour=0")
+    assert code == 0 and len([ln for ln in out.splitlines() if "\t" in ln]) == 3, err
+    code, _, err = fitroom(capsys, "garments", "similar", catalog / "g0.png", "--index", tmp_path / "index.npz",
+                           "--blocks", "sleeves=1")
+    one_line_error(code, err, "unknown embedding block")
     code, _, err = fitroom(capsys, "garments", "similar", example_person(), "--index", tmp_path / "index.npz")
     one_line_error(code, err, "background")  # a person photo is not a garment
     code, _, err = fitroom(capsys, "garments", "similar", catalog / "g0.png", "--index", tmp_path / "nope.npz")

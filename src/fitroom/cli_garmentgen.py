@@ -84,7 +84,7 @@ def register(app: typer.Typer, data_app: typer.Typer, train_app: typer.Typer, tr
         out: Annotated[Path, typer.Option("-o", "--out", help="Index file to write (.npz).")],
         weights: _Weights = None,
     ) -> None:
-        """Embed every garment photo of FOLDER with the garment VAE into a search index."""
+        """Embed every garment photo of FOLDER into a search index (garment VAE code + colour and print descriptors)."""
         from fitroom.pipelines.search import embed_catalog
 
         index = embed_catalog(folder, weights=weights, progress=sys.stderr.isatty())
@@ -99,15 +99,18 @@ def register(app: typer.Typer, data_app: typer.Typer, train_app: typer.Typer, tr
         index: Annotated[Path, typer.Option("--index", help="Index written by 'fitroom garments embed'.")],
         k: Annotated[int, typer.Option("-k", help="Number of neighbours.")] = 8,
         sheet: Annotated[Optional[Path], typer.Option("--sheet", "-o", help="Contact sheet to write (query + neighbours, PNG).")] = None,
+        blocks: Annotated[Optional[str], typer.Option(
+            "--blocks", help="Embedding block weights, e.g. 'shape=1,print=0.5,colour=0.5' (the default; blocks left out "
+                             "weigh 0). shape = garment VAE, print = stripes/checks/dots, colour = Lab histograms.")] = None,
         weights: _Weights = None,
     ) -> None:
-        """The K catalog garments most like GARMENT ("more like this")."""
+        """The K catalog garments most like GARMENT ("more like this"): by shape, print and colour."""
         from fitroom.imaging import load_image, save_image
         from fitroom.pipelines.search import load_index, similar, similar_sheet
 
         idx = load_index(index)
         query = load_image(garment)
-        hits = similar(query, idx, k, weights=weights)
+        hits = similar(query, idx, k, weights=weights, blocks=blocks)
         for h in hits:
             typer.echo(f"{h.rank}\t{h.distance:.4f}\t{h.category}\t{h.path}")
         if sheet is not None:

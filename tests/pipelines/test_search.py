@@ -56,3 +56,37 @@ def test_errors(catalog, tmp_path):
     index = embed_catalog(catalog)
     with pytest.raises(GarmentError):
         similar(load_image(example_person()), index)
+
+
+def test_block_weights_and_old_index(catalog, tmp_path):
+    from fitroom.pipelines.search import DEFAULT_BLOCK_WEIGHTS, GarmentIndexError, parse_block_weights
+
+    assert parse_block_weights(None) == DEFAULT_BLOCK_WEIGHTS
+    assert parse_block_weights("shape=1,color=0.25") == {"shape": 1.0, "print": 0.0, "colour": 0.25}
+    for bad, msg in (("size=1", "unknown embedding block"), ("shape", "NAME=NUMBER"), ("shape=-1", ">= 0"),
+                     ("shape=0", "positive")):
+        with pytest.raises(FitroomError, match=msg):
+            parse_block_weights(bad)
+    index = embed_catalog(catalog)
+    assert index.version == 2
+    back = load_index(index.save(tmp_path / "v2"))
+    assert np.allclose(back.appearance, index.appearance) and np.allclose(back.vectors, index.vectors)
+    query = load_image(catalog / "tee_1.png")
+    assert [h.path for h in similar(query, back, k=3, blocks="shape=1,print=1")] == \
+        [h.path for h in similar(query, index, k=3, blocks="shape=1,print=1")]
+    # an index written before the appearance blocks (version 1): shape-only search still works,
+    # asking for print or colour is a clear error
+    z = dict(np.load(tmp_path / "v2.npz"))
+    for key in ("version", "appearance", "app_mean", "app_std"):
+        z.pop(key)
+    np.savez(tmp_path / "v1.npz", **z)
+    old = load_index(tmp_path / "v1.npz")
+    assert old.version == 1 and old.appearance is None
+    hits = similar(query, old, k=3)  # default for a version-1 index: the VAE alone, as before
+    assert [h.path for h in hits] == [h.path for h in similar(query, index, k=3, blocks="shape=1")]
+    with pytest.raises(GarmentIndexError, match="rebuild it"):
+        similar(query, old, k=3, blocks="shape=1,print=1")
+    z["version"] = np.array(99)
+    np.savez(tmp_path / "v99.npz", **z)
+    with pytest.raises(GarmentIndexError, match="newer"):
+        load_index(tmp_path / "v99.npz")
