@@ -151,17 +151,18 @@ def _publisher(svc: Services):
     return done
 
 
-def _listen_done(svc: Services) -> None:
-    """Wake local long-polls when a worker process finishes a job (until the app stops)."""
-    while not svc._closing:
+def listen(client, channel: str, on_message, stopped) -> None:
+    """Call ``on_message(text)`` for every message published on the Redis ``channel`` until
+    ``stopped()`` is true; a lost connection is retried every second (run it in a thread)."""
+    while not stopped():
         pubsub = None
         try:
-            pubsub = svc.redis.pubsub(ignore_subscribe_messages=True)
-            pubsub.subscribe(done_channel(svc.settings))
-            while not svc._closing:
+            pubsub = client.pubsub(ignore_subscribe_messages=True)
+            pubsub.subscribe(channel)
+            while not stopped():
                 msg = pubsub.get_message(timeout=1.0)
                 if msg and isinstance(msg.get("data"), bytes):
-                    svc.notifier.notify(msg["data"].decode())
+                    on_message(msg["data"].decode())
         except Exception:
             time.sleep(1.0)
         finally:
@@ -170,6 +171,11 @@ def _listen_done(svc: Services) -> None:
                     pubsub.close()
                 except Exception:
                     pass
+
+
+def _listen_done(svc: Services) -> None:
+    """Wake local long-polls when a worker process finishes a job (until the app stops)."""
+    listen(svc.redis, done_channel(svc.settings), svc.notifier.notify, lambda: svc._closing)
 
 
 def stop_services(svc: Services) -> None:

@@ -14,7 +14,7 @@ import threading
 
 from fitroom.errors import FitroomError
 from fitroom.service.jobs import done_channel, forget_channel, JobContext, LeaseKeeper, RedisQueue
-from fitroom.service.services import build_services, preflight
+from fitroom.service.services import build_services, listen, preflight
 from fitroom.service.settings import load_settings
 
 __all__ = ["run_worker"]
@@ -38,24 +38,11 @@ def run_worker(threads: int = 1) -> None:
             pass
 
     def listen_forget() -> None:
-        while not stop.is_set():
-            pubsub = None
-            try:
-                pubsub = client.pubsub(ignore_subscribe_messages=True)
-                pubsub.subscribe(forget_channel(settings))
-                while not stop.is_set():
-                    msg = pubsub.get_message(timeout=1.0)
-                    if msg and isinstance(msg.get("data"), bytes):
-                        for key in msg["data"].decode().split():
-                            svc.engine.forget(key)
-            except Exception:
-                stop.wait(1.0)
-            finally:
-                if pubsub is not None:
-                    try:
-                        pubsub.close()
-                    except Exception:
-                        pass
+        def forget(text: str) -> None:
+            for key in text.split():
+                svc.engine.forget(key)
+
+        listen(client, forget_channel(settings), forget, stop.is_set)
 
     stop = threading.Event()
     threading.Thread(target=listen_forget, name="fitroom-forget", daemon=True).start()
