@@ -1,0 +1,72 @@
+"""SSIM of the learned networks' own output (no framing crop, no compositing) on paired data.
+
+    .venv/bin/python benchmarks/eval_networks.py --data data/heldout7 [--split test] [--limit 64]
+        [--weights src/fitroom/weights/learned] [--out benchmarks/results/eval_networks.json]
+
+The warp and the generator run on the dataset's samples exactly as in training
+(``TryOnDataset`` at the generator's size, the person representation from the given pose and
+parse), and the generator's whole rendered image is compared with the photo. This isolates
+the networks from the learned engine's crop and composite (``fitroom evaluate --engine
+learned`` measures the whole engine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    from fitroom.data.layouts import read_dataset
+    from fitroom.data.torch_dataset import TryOnDataset
+    from fitroom.eval.metrics import psnr, ssim
+    from fitroom.models import load
+    from fitroom.models.person_repr import person_representation_from_batch
+    from fitroom.pipelines.tryon import DEFAULT_WEIGHTS
+    from fitroom.training.tasks import _collate
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, required=True)
+    ap.add_argument("--split", default="test")
+    ap.add_argument("--limit", type=int, default=64)
+    ap.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "eval_networks.json")
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    warp, gen = load(args.weights / "warp").eval(), load(args.weights / "tryon").eval()
+    samples = read_dataset(args.data, split=args.split or None)[: args.limit]
+    if not samples:
+        ap.error(f"{args.data} (split {args.split!r}) holds no samples")
+    ds = TryOnDataset(samples, tuple(gen.input_size), augment=False)
+    to_u8 = lambda t: ((t.permute(0, 2, 3, 1).numpy() + 1) * 127.5).round().clip(0, 255).astype(np.uint8)  # noqa: E731
+    ssims, psnrs = [], []
+    t0 = time.perf_counter()
+    with torch.no_grad():
+        for i in range(0, len(ds), 16):
+            b = _collate([ds[j] for j in range(i, min(i + 16, len(ds)))])
+            rep = person_representation_from_batch(b)
+            w = warp(rep, b["garment"], b["garment_mask"])
+            out, gt = to_u8(gen(rep, w.warped_garment, w.warped_mask).image), to_u8(b["person"])
+            ssims += [ssim(o, g) for o, g in zip(out, gt)]
+            psnrs += [psnr(o, g) for o, g in zip(out, gt)]
+    result = {"data": args.data.name, "split": args.split, "n": len(ssims), "weights": str(args.weights),
+              "size": list(gen.input_size), "ssim": float(np.mean(ssims)), "psnr": float(np.mean(psnrs)),
+              "seconds": round(time.perf_counter() - t0, 1)}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
