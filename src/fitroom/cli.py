@@ -91,7 +91,7 @@ def demo(
 def evaluate(
     data: Annotated[Path, typer.Option("--data", help="Dataset folder (VITON-HD, cp-vton, or a folder of them).")],
     out: Annotated[Path, typer.Option("--out", help="Report folder: metrics.json and images/.")],
-    analysis: Annotated[str, typer.Option(help="'given': use the dataset's keypoints and parse maps for the try-on; 'own': fitroom's.")] = "given",
+    analysis: Annotated[str, typer.Option(help="'given': use the dataset's keypoints, parse maps and garment masks for the try-on; 'own': fitroom's.")] = "given",
     limit: Annotated[Optional[int], typer.Option(help="Evaluate at most this many samples.")] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Also write one image per stage to OUT/debug/<person>/.")] = False,
     split: Annotated[Optional[str], typer.Option(help="Split to read (train/test) when the folder has several.")] = None,

@@ -115,3 +115,25 @@ def test_garment_trust_scales_the_composition_mask(weights):
     assert not np.array_equal(outs[0.0], outs[1.0]) and not np.array_equal(outs[1.0], outs[2.0])
     with pytest.raises(ValueError, match="garment_trust"):
         LearnedEngine(weights / "warp", weights / "tryon", garment_trust=-1)
+
+
+def test_network_inputs_match_the_training_data(shipped):
+    """The networks see at inference what they saw in training: on a rendered synthetic
+    sample, the engine's agnostic image is the dataset writer's ``agnostic-v3.2`` image."""
+    from fitroom.data.synth.params import sample_params, sample_rng
+    from fitroom.data.synth.render import render_sample
+    from fitroom.data.synth.writer import agnostic_of
+    from fitroom.labels import GarmentCategory
+    from fitroom.pipelines.learned import network_inputs
+
+    for index in (3, 7):  # seed 7: a sleeveless top and a dress
+        r = render_sample(sample_params(sample_rng(7, index)), (256, 192))
+        dress = r.meta["category"] == GarmentCategory.DRESS.value
+        pa = shipped.analyze_person(r.image, keypoints=(r.keypoints, "body25"), parse=r.parse)
+        ga = shipped.analyze_garment(r.garment_image, mask=r.garment_mask)
+        net = network_inputs(pa, ga, (256, 192), dress=dress, box=(0, 0, 192, 256))
+        expected, region = agnostic_of(r)
+        assert region.mean() > 0.05
+        np.testing.assert_array_equal(net.agnostic, expected)
+        np.testing.assert_array_equal(net.parse, r.parse)
+        np.testing.assert_allclose(net.keypoints[:, :2], r.keypoints[:, :2], atol=1e-4)

@@ -20,6 +20,7 @@ import traceback
 from collections import Counter, defaultdict
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from fitroom.data.layouts import read_dataset
@@ -164,7 +165,13 @@ def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limi
             else:
                 raise FitroomError(row["own_analysis_error"])
             protocol = Protocol.PAIRED if s.paired else Protocol.PHOTO
-            result = pipe(pa, garment, protocol=protocol)
+            # 'given': the dataset's garment mask too, like its pose and parse (fitroom's own
+            # mask is scored above as garment_mask_iou, and drives the try-on with 'own')
+            given_mask = gt_mask if analysis == "given" and gt_mask is not None and gt_mask.any() else None
+            if given_mask is not None and given_mask.shape != garment.shape[:2]:
+                given_mask = cv2.resize(given_mask.astype(np.uint8), (garment.shape[1], garment.shape[0]),
+                                        interpolation=cv2.INTER_NEAREST).astype(bool)
+            result = pipe(pa, pipe.analyze_garment(garment, mask=given_mask), protocol=protocol)
             save_image(out / "images" / f"{s.person_id}.png", result.image)
             # preservation: against the input photo, on the parse map the try-on used
             keep_out = result.removed_region if protocol == Protocol.PAIRED else None
