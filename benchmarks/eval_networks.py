@@ -28,7 +28,8 @@ import torch  # noqa: E402
 def main(argv: list[str] | None = None) -> int:
     from fitroom.data.layouts import read_dataset
     from fitroom.data.torch_dataset import TryOnDataset
-    from fitroom.eval.metrics import psnr, ssim
+    from fitroom.eval.metrics import psnr, ssim, ssim_map
+    from fitroom.labels import UPPER_BODY_GARMENT
     from fitroom.models import load
     from fitroom.models.person_repr import person_representation_from_batch
     from fitroom.pipelines.tryon import DEFAULT_WEIGHTS
@@ -49,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"{args.data} (split {args.split!r}) holds no samples")
     ds = TryOnDataset(samples, tuple(gen.input_size), augment=False)
     to_u8 = lambda t: ((t.permute(0, 2, 3, 1).numpy() + 1) * 127.5).round().clip(0, 255).astype(np.uint8)  # noqa: E731
-    ssims, psnrs = [], []
+    ssims, psnrs, garm = [], [], []
     t0 = time.perf_counter()
     with torch.no_grad():
         for i in range(0, len(ds), 16):
@@ -59,8 +60,11 @@ def main(argv: list[str] | None = None) -> int:
             out, gt = to_u8(gen(rep, w.warped_garment, w.warped_mask).image), to_u8(b["person"])
             ssims += [ssim(o, g) for o, g in zip(out, gt)]
             psnrs += [psnr(o, g) for o, g in zip(out, gt)]
+            worn = np.isin(b["parse"].numpy(), [int(c) for c in UPPER_BODY_GARMENT])
+            garm += [float(ssim_map(o, g)[m].mean()) for o, g, m in zip(out, gt, worn) if m.any()]
     result = {"data": args.data.name, "split": args.split, "n": len(ssims), "weights": str(args.weights),
               "size": list(gen.input_size), "ssim": float(np.mean(ssims)), "psnr": float(np.mean(psnrs)),
+              "ssim_garment": float(np.mean(garm)),
               "seconds": round(time.perf_counter() - t0, 1)}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")

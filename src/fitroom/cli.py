@@ -113,7 +113,7 @@ def evaluate(
                       report=report, grid_rows=grid_rows)
     for name, s in result["subsets"].items():
         parts = [f"{name}: n={s['n']} failed={s['failed']}"]
-        for k in ("ssim", "ms_ssim", "psnr", "baseline_agnostic_ssim", "garment_mask_iou", "parse_iou_upper_clothes",
+        for k in ("ssim", "ssim_garment", "ms_ssim", "psnr", "baseline_agnostic_ssim", "garment_mask_iou", "parse_iou_upper_clothes",
                   "parse_iou_face"):
             if isinstance(s.get(k), float):
                 parts.append(f"{k}={s[k]:.3f}")

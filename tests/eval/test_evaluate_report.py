@@ -33,6 +33,8 @@ def test_cli_writes_report_and_preservation(data, tmp_path):
     for r in ok:  # the existing outputs stay, the new fields are added
         assert (out / "images" / f"{r['person']}.png").is_file()
         assert r["ssim"] is not None
+        # SSIM on the truth's garment pixels: lower than the whole image's (kept pixels are exact)
+        assert -1.0 <= r["ssim_garment"] <= 1.0 and r["ssim_garment"] < r["ssim"]
         for k in ("face", "hair", "background", "all"):
             assert 0.0 <= r[f"preserve_{k}_changed"] <= 1.0
         assert isinstance(r["preserve_ok"], bool)

@@ -215,3 +215,17 @@ def test_detail_ratio_is_one_for_the_truth_and_falls_with_blur():
     assert detail_ratio(truth, flat, mask) is None
     with pytest.raises(ValueError, match="mask shape"):
         detail_ratio(truth, truth, mask[:10])
+
+
+def test_ssim_map_locates_the_difference():
+    from fitroom.eval.metrics import ssim_map
+
+    rng = np.random.default_rng(0)
+    a = rng.integers(0, 256, (64, 48, 3), dtype=np.uint8)
+    np.testing.assert_allclose(ssim_map(a, a), 1.0, atol=1e-6)
+    b = a.copy()
+    b[:20] = rng.integers(0, 256, (20, 48, 3), dtype=np.uint8)  # the top rows differ
+    m = ssim_map(a, b)
+    assert m.shape == (64, 48)
+    assert m[:14].mean() < 0.2 and m[26:].mean() > 0.999
+    assert abs(m[5:-5, 5:-5].mean() - ssim(a, b)) < 0.02

@@ -25,7 +25,7 @@ import numpy as np
 
 from fitroom.data.layouts import read_dataset
 from fitroom.errors import FitroomError
-from fitroom.eval.metrics import detail_ratio, mask_iou, psnr, ssim
+from fitroom.eval.metrics import detail_ratio, mask_iou, psnr, ssim, ssim_map
 from fitroom.eval.preservation import PRESERVED_REGIONS, flatten, preservation
 from fitroom.labels import UPPER_BODY_GARMENT, Cihp
 from fitroom.pipelines.tryon import DEFAULT_ENGINE
@@ -190,6 +190,8 @@ def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limi
                 if gt_parse is not None:  # garment detail kept, where the truth wears the garment
                     worn = np.isin(gt_parse, [int(i) for i in UPPER_BODY_GARMENT])
                     row["garment_detail_ratio"] = detail_ratio(result.image, person, worn)
+                    if worn.any():  # SSIM where the garment is (the whole image's is mostly kept pixels)
+                        row["ssim_garment"] = float(ssim_map(result.image, person)[worn].mean())
                 if lpips is not None:
                     row["lpips"] = float(lpips.distance(result.image, person))
                 # baseline: the cloth-agnostic input itself (region painted grey)
@@ -220,7 +222,7 @@ def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limi
     for name, rs in groups.items():
         summary = {"n": len(rs), "failed": sum(r["status"] != "ok" for r in rs),
                    "n_paired": sum(r["paired"] for r in rs)}
-        for key in ["ssim", "ms_ssim", "psnr", "lpips", "baseline_agnostic_ssim", "baseline_agnostic_psnr",
+        for key in ["ssim", "ssim_garment", "ms_ssim", "psnr", "lpips", "baseline_agnostic_ssim", "baseline_agnostic_psnr",
                     "garment_detail_ratio", "garment_mask_iou"] + [f"parse_iou_{k}" for k in PARSE_CLASSES] + PRESERVE_KEYS:
             summary[key] = _mean(r.get(key) for r in rs)
         # a ratio: its geometric mean (one sample at 10x would swamp an arithmetic mean)

@@ -16,7 +16,7 @@ import numpy as np
 from fitroom.imaging.masks import mask_iou  # one implementation, re-exported here
 from skimage.metrics import structural_similarity
 
-__all__ = ["confusion_matrix", "detail_ratio", "mask_iou", "parse_iou", "psnr", "ssim"]
+__all__ = ["confusion_matrix", "detail_ratio", "mask_iou", "parse_iou", "psnr", "ssim", "ssim_map"]
 
 #: Gaussian window of the VITON-paper SSIM: sigma 1.5, truncated at 3.5 sigma -> 11 x 11
 SSIM_SIGMA = 1.5
@@ -62,6 +62,20 @@ def ssim(a: np.ndarray, b: np.ndarray) -> float:
         use_sample_covariance=False,
     )
     return float(value)
+
+
+def ssim_map(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The local SSIM of :func:`ssim` at every pixel, ``(H, W)`` float (averaged over RGB).
+
+    Its mean over a region (e.g. the ground truth's garment) says where an image differs;
+    its mean over the whole image is close to, not equal to, :func:`ssim` (which leaves out a
+    5-pixel border)."""
+    a, b = _check_images(a, b, "ssim_map")
+    if min(a.shape[:2]) < _SSIM_WIN:
+        raise ValueError(f"ssim_map: images must be at least {_SSIM_WIN}x{_SSIM_WIN} pixels, got {a.shape[:2]}")
+    _, m = structural_similarity(a, b, channel_axis=2 if a.ndim == 3 else None, data_range=255,
+                                 gaussian_weights=True, sigma=SSIM_SIGMA, use_sample_covariance=False, full=True)
+    return m.mean(axis=2) if m.ndim == 3 else m
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:

@@ -284,7 +284,7 @@ details summary{cursor:pointer;color:#345;margin:8px 0}small{color:#777}
 
 _SUMMARY_ROWS = [
     ("n", "samples"), ("n_paired", "paired samples"), ("failed", "failed"),
-    ("ssim", "SSIM ↑"), ("ms_ssim", "MS-SSIM ↑"), ("psnr", "PSNR (dB) ↑"),
+    ("ssim", "SSIM ↑"), ("ssim_garment", "SSIM on the garment ↑"), ("ms_ssim", "MS-SSIM ↑"), ("psnr", "PSNR (dB) ↑"),
     ("baseline_agnostic_ssim", "baseline SSIM (agnostic input)"), ("baseline_agnostic_psnr", "baseline PSNR"),
     ("lpips", "LPIPS ↓"), ("fid", "FID ↓"), ("kid", "KID ↓"),
     ("garment_detail_ratio", "garment detail kept, geometric mean (1 = as the truth; < 1 blurred)"),
