@@ -101,6 +101,7 @@ _SKELETON_DIRS = ("openpose_img", "openpose-img")
 _AGNOSTIC_DIRS = ("agnostic-v3.2",)
 _AGNOSTIC_MASK_DIRS = ("agnostic-mask",)
 _DENSEPOSE_DIRS = ("image-densepose",)
+_TEXTURE_COORDS_DIRS = ("texture-coords",)
 # folders that only one layout uses
 _CPVTON_ONLY = ("pose", "cloth_mask", "image_parse")
 _VITONHD_ONLY = ("openpose_json", "openpose-json", "image-parse-v3", "openpose_img", "openpose-img",
@@ -286,6 +287,7 @@ class _Folders:
     agnostic: _DirIndex
     agnostic_mask: _DirIndex
     densepose: _DirIndex
+    texture_coords: _DirIndex
 
     @classmethod
     def of(cls, d: Path) -> _Folders:
@@ -299,6 +301,7 @@ class _Folders:
             agnostic=_DirIndex(_first_dir(d, _AGNOSTIC_DIRS)),
             agnostic_mask=_DirIndex(_first_dir(d, _AGNOSTIC_MASK_DIRS)),
             densepose=_DirIndex(_first_dir(d, _DENSEPOSE_DIRS)),
+            texture_coords=_DirIndex(_first_dir(d, _TEXTURE_COORDS_DIRS)),
         )
 
 
@@ -370,6 +373,7 @@ def _read_flat(d: Path, subset: str, pairs_path: Path | None) -> list[TryOnSampl
                 agnostic_mask_path=f.agnostic_mask.find(f"{pid}_mask") or f.agnostic_mask.find(pid),
                 densepose_path=f.densepose.find(pid),
                 skeleton_path=f.skeleton.find(f"{pid}_rendered") or f.skeleton.find(pid),
+                texture_coords_path=f.texture_coords.find(pid) if is_paired(pid, gid) else None,
             )
         )
     return samples

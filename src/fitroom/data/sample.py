@@ -156,6 +156,9 @@ class TryOnSample:
     parse_labels:
         Label set of the parse file: ``"cihp"`` or ``"dresscode"`` (18 labels, mapped to CIHP
         on load by :func:`fitroom.data.dresscode.dresscode_parse_to_cihp`).
+    texture_coords_path:
+        For each person pixel, the product-photo pixel it shows (fitroom's synthetic data,
+        ``texture-coords/``, :mod:`fitroom.data.texture_coords`), or None.
     keypoints_format:
         Keypoint file kind: ``"openpose"`` (COCO-18 or BODY_25 JSON) or ``"dresscode"``
         (``{"keypoints": [[x, y, score, k], ...]}`` at 384x512, scaled to the photo on load).
@@ -186,12 +189,21 @@ class TryOnSample:
     category: str = ""
     parse_labels: str = "cihp"
     keypoints_format: str = "openpose"
+    texture_coords_path: Path | None = None
 
     def __post_init__(self) -> None:
         if self.parse_labels not in PARSE_LABELS:
             raise ValueError(f"parse_labels must be one of {PARSE_LABELS}, not {self.parse_labels!r}")
         if self.keypoints_format not in KEYPOINT_FILES:
             raise ValueError(f"keypoints_format must be one of {KEYPOINT_FILES}, not {self.keypoints_format!r}")
+
+    def load_texture_coords(self) -> np.ndarray:
+        """``(H, W, 2)`` float32 product-photo xy of each person pixel (NaN off the garment)."""
+        from .texture_coords import read_texture_coords
+
+        if self.texture_coords_path is None:
+            raise DatasetError(f"sample {self.person_id} has no texture coordinates (only fitroom's synthetic data has them)")
+        return read_texture_coords(self.texture_coords_path)
 
     def load_person(self) -> np.ndarray:
         """The person photo, ``(H, W, 3)`` uint8 RGB."""

@@ -147,6 +147,26 @@ def _affine(t: torch.Tensor, p: _Params, mode: str) -> torch.Tensor:
     return F.grid_sample(t[None].float(), grid, mode=mode, padding_mode="border", align_corners=True)[0]
 
 
+def _identity(h: int, w: int) -> torch.Tensor:
+    """``[2, h, w]`` normalised xy of each pixel centre (align_corners=False, as warp_flow)."""
+    x = (torch.arange(w, dtype=torch.float32) + 0.5) * (2.0 / w) - 1.0
+    y = (torch.arange(h, dtype=torch.float32) + 0.5) * (2.0 / h) - 1.0
+    return torch.stack([x.view(1, w).expand(h, w), y.view(h, 1).expand(h, w)])
+
+
+def _garment_flow(s: TryOnSample, garment_size: tuple[int, int], size: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
+    """The exact backward flow ``[2, h, w]`` from the sample's texture coordinates to its
+    product photo (of ``garment_size``), and its validity ``[1, h, w]``, at ``size``."""
+    from .texture_coords import texture_coords_to_flow
+
+    flow, valid = texture_coords_to_flow(s.load_texture_coords(), garment_size)
+    h, w = size
+    if flow.shape[1:] != (h, w):  # normalised units: resize the field, keep the values
+        flow = np.stack([cv2.resize(c, (w, h), interpolation=cv2.INTER_LINEAR) for c in flow])
+        valid = cv2.resize(valid.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR) > 0.999
+    return torch.from_numpy(np.ascontiguousarray(flow, np.float32)), torch.from_numpy(valid.astype(np.float32))[None]
+
+
 def _affine_keypoints(kp: np.ndarray, p: _Params, h: int, w: int) -> np.ndarray:
     out = kp.copy()
     ok = out[:, 2] > 0
@@ -182,6 +202,10 @@ class TryOnDataset(torch.utils.data.Dataset):
     [1, H, W] float32 {0, 1}; ``parse`` [H, W] int64 CIHP ids; ``keypoints`` [25, 3] float32
     BODY_25 ``[x, y, conf]`` in pixels of the returned image (missing = 0); when every
     sample has one, ``agnostic`` [3, H, W] in [-1, 1] and ``agnostic_mask`` [1, H, W];
+    when every sample has texture coordinates (fitroom's synthetic data), ``garment_flow``
+    [2, H, W], the exact backward flow from the person to the garment tensor
+    (:mod:`fitroom.models.warp_flow` convention; 0 where invalid) and ``garment_flow_valid``
+    [1, H, W] {0, 1} (the worn garment's pixels), both following the augmentation;
     meta: ``person_id``, ``garment_id``, ``subset``, ``category`` (str), ``paired``,
     ``flipped`` (bool), ``index`` (int).
     """
@@ -207,6 +231,7 @@ class TryOnDataset(torch.utils.data.Dataset):
         self.config = augment_config or AugmentConfig()
         self.with_agnostic = bool(self.samples) and all(s.agnostic_path is not None for s in self.samples)
         self.with_agnostic_mask = bool(self.samples) and all(s.agnostic_mask_path is not None for s in self.samples)
+        self.with_flow = bool(self.samples) and all(s.texture_coords_path is not None for s in self.samples)
 
     def __len__(self) -> int:
         return len(self.samples)
@@ -273,6 +298,10 @@ class TryOnDataset(torch.utils.data.Dataset):
         if self.with_agnostic_mask:
             amask_t = torch.from_numpy(_resize_nearest(s.load_agnostic_mask().astype(np.uint8), h, w)).float()[None]
 
+        flow_t = valid_t = None
+        if self.with_flow:
+            flow_t, valid_t = _garment_flow(s, garment.shape[:2], (h, w))
+
         p = self.params(index)
         if self.augment:
             if p.flip:
@@ -285,6 +314,8 @@ class TryOnDataset(torch.utils.data.Dataset):
                     agn_t = agn_t.flip(-1)
                 if amask_t is not None:
                     amask_t = amask_t.flip(-1)
+                if flow_t is not None:  # mirrored field; garment x mirrored too
+                    flow_t, valid_t = flow_t.flip(-1) * torch.tensor([-1.0, 1.0]).view(2, 1, 1), valid_t.flip(-1)
             if p.scale != 1.0 or p.tx != 0.0 or p.ty != 0.0:
                 person_t = _affine(person_t, p, "bilinear")
                 parse_t = _affine(parse_t[None].float(), p, "nearest")[0].round().long()
@@ -293,6 +324,10 @@ class TryOnDataset(torch.utils.data.Dataset):
                     agn_t = _affine(agn_t, p, "bilinear")
                 if amask_t is not None:
                     amask_t = _affine(amask_t, p, "nearest")
+                if flow_t is not None:  # the garment position each pixel shows moves with the person
+                    ident = _identity(h, w)
+                    flow_t = _affine(flow_t + ident, p, "bilinear") - ident
+                    valid_t = (_affine(valid_t, p, "bilinear") > 0.999).float()
             person_t, garment_t = _colour(person_t, p), _colour(garment_t, p)
             if agn_t is not None:
                 agn_t = _colour(agn_t, p)
@@ -308,6 +343,9 @@ class TryOnDataset(torch.utils.data.Dataset):
             item["agnostic"] = agn_t * 2 - 1
         if amask_t is not None:
             item["agnostic_mask"] = amask_t
+        if flow_t is not None:
+            item["garment_flow"] = flow_t * valid_t
+            item["garment_flow_valid"] = valid_t
         item.update(
             person_id=s.person_id,
             garment_id=s.garment_id,

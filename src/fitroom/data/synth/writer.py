@@ -9,6 +9,8 @@ Layout written under ``out``::
     {train,test}/openpose_json/<id>_keypoints.json   BODY_25, key pose_keypoints_2d
     {train,test}/agnostic-v3.2/<id>.jpg    the person with the agnostic region grey
     {train,test}/image-densepose/<id>.png  body part + uv (see fitroom.data.synth.canvas)
+    {train,test}/texture-coords/<id>.png   the product-photo pixel each worn pixel shows
+                                           (16-bit, fitroom.data.texture_coords)
     train_pairs.txt, test_pairs.txt        paired: "<id>.jpg <id>.jpg"
     test_pairs_unpaired.txt                each test person with another test garment
     meta.jsonl                             one JSON object per sample (see :func:`synthesize`)
@@ -34,6 +36,7 @@ import numpy as np
 from PIL import Image
 
 from fitroom.data.keypoints import write_openpose_json
+from fitroom.data.texture_coords import encode_texture_coords
 from fitroom.labels import CIHP_PALETTE, GarmentCategory, KeypointFormat
 from fitroom.person.agnostic import GREY, agnostic_mask
 from fitroom.person.body import body_frame
@@ -41,7 +44,8 @@ from fitroom.person.body import body_frame
 from .params import sample_params, sample_rng
 from .render import RenderedSample, render_sample
 
-FOLDERS = ("image", "cloth", "cloth-mask", "image-parse-v3", "openpose_json", "agnostic-v3.2", "image-densepose")
+FOLDERS = ("image", "cloth", "cloth-mask", "image-parse-v3", "openpose_json", "agnostic-v3.2", "image-densepose",
+           "texture-coords")
 JPEG_QUALITY = 95
 TEST_EVERY = 10
 
@@ -113,6 +117,7 @@ def write_sample(out: Path, index: int, s: RenderedSample, split: str) -> dict:
     write_openpose_json(d / "openpose_json" / f"{sid}_keypoints.json", s.keypoints, KeypointFormat.BODY25)
     (d / "agnostic-v3.2" / f"{sid}.jpg").write_bytes(_jpeg(agn))
     (d / "image-densepose" / f"{sid}.png").write_bytes(_png(s.densepose))
+    (d / "texture-coords" / f"{sid}.png").write_bytes(encode_texture_coords(s.texture_coords))
     return {"id": sid, "index": index, "split": split, **s.meta}
 
 

@@ -87,6 +87,9 @@ class WarpLossConfig:
     tv_order: int = 2
     #: local torchvision VGG19 state dict (.pth / .safetensors); "" = no perceptual loss
     vgg_weights: str = ""
+    #: end-point error (pixels) against the exact flow of fitroom's synthetic data
+    #: (``texture-coords/``); needs data written by this version of ``fitroom data synth``
+    flow: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,11 @@ the garment ``[B,3,H,W]`` and its mask. Losses (weights from :class:`WarpLossCon
   averaged over the levels; this is the multi-level supervision of PF-AFN / ClothFlow;
 * ``perceptual``: VGG19 perceptual loss of the warped garment vs the worn garment (both
   masked with ``m``), when ``vgg_weights`` names a local weights file;
-* ``tv``: :func:`fitroom.models.flow_smoothness` of every level's flow (``tv_order`` 1 or 2).
+* ``tv``: :func:`fitroom.models.flow_smoothness` of every level's flow (``tv_order`` 1 or 2);
+* ``flow``: end-point error (pixels) against the exact flow, where the data has it (fitroom's
+  synthetic data: ``texture-coords/``, :mod:`fitroom.data.texture_coords`), inside the worn
+  garment, for the final flow plus ``levels`` times the coarser levels' (upsampled). Its
+  error ``epe_px`` is logged whenever the data has the exact flow, whatever the weight.
 """
 
 from __future__ import annotations
@@ -33,6 +37,16 @@ from ..trainer import TaskBase
 from . import WarpLossConfig, build_model, worn_garment
 
 __all__ = ["WarpTask"]
+
+
+def _epe(flow: Tensor, batch: dict) -> Tensor:
+    """Mean end-point error, in pixels of the network resolution, of ``flow`` [B, 2, H, W]
+    against the exact ``batch["garment_flow"]`` over ``batch["garment_flow_valid"]``."""
+    gt, valid = batch["garment_flow"].float(), batch["garment_flow_valid"].float()
+    h, w = gt.shape[-2:]
+    d = (flow.float() - gt) * gt.new_tensor([w / 2, h / 2]).view(1, 2, 1, 1)
+    err = torch.sqrt((d * d).sum(1, keepdim=True) + 1e-6)
+    return (err * valid).sum() / valid.sum().clamp_min(1.0)
 
 
 class WarpTask(TaskBase):
@@ -114,6 +128,16 @@ class WarpTask(TaskBase):
                     wm = warp(batch["garment_mask"], up, padding_mode="zeros").clamp(0, 1)
                     acc = acc + w.mask * self._mask_term(wm, tmask)
             terms["levels"] = w.levels * acc / len(coarse)
+        if w.flow > 0:
+            if "garment_flow" not in batch:
+                raise ValueError("loss.flow > 0 needs the exact garment flow, and this data has no texture-coords/ "
+                                 "(write the synthetic data again with this version of 'fitroom data synth')")
+            size = target.shape[-2:]
+            acc = _epe(out.flow, batch)
+            if coarse and w.levels > 0:
+                acc = acc + w.levels * sum(_epe(F.interpolate(f, size=size, mode="bilinear", align_corners=False), batch)
+                                           for f in coarse) / len(coarse)
+            terms["flow"] = w.flow * acc
         if w.perceptual > 0 and self.vgg is not None:
             terms["perceptual"] = w.perceptual * self.vgg(out.warped_garment * tmask, target)
         if w.tv > 0:
@@ -141,6 +165,9 @@ class WarpTask(TaskBase):
             iou = (inter / union.clamp_min(1e-6)).mean()
         logs = {k: float(v.detach()) for k, v in terms.items()}
         logs["mask_iou"] = float(iou)
+        if "garment_flow" in batch:  # the exact flow is known (synthetic data): its error, in pixels
+            with torch.no_grad():
+                logs["epe_px"] = float(_epe(out.flow, batch))
         return logs
 
     @torch.no_grad()
