@@ -3,6 +3,7 @@ models): losses go down, checkpoints are written and resumed, RUN/final loads.""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -203,15 +204,53 @@ def test_warp_flow_loss_lowers_the_end_point_error(synth, tmp_path):
     first, last = _first_last(epe)
     assert last < 0.8 * first, (first, last)
     assert _losses(run, "flow")  # the weighted term is logged too
+    val = [json.loads(line) for line in (run / "scalars.jsonl").read_text().splitlines()]
+    assert [r["epe_px"] for r in val if r["split"] == "val"]  # and the validation curve
+
+
+def test_warp_logs_epe_without_the_flow_loss(warp_run):
+    run, _ = warp_run  # loss.flow = 0 (the default), on data with texture coordinates
+    assert len(_losses(run, "epe_px")) == 20 and not _losses(run, "flow")
 
 
 def test_warp_flow_loss_needs_data_with_texture_coords(synth, tmp_path):
+    """A clear one-line error before the first step, whichever split lacks the coordinates
+    (a ValueError, and a ConfigError so that the CLI prints one line)."""
     import shutil
 
-    data = tmp_path / "nocoords"
-    shutil.copytree(synth, data)
-    for split in ("train", "test"):
-        shutil.rmtree(data / split / "texture-coords")
+    for splits in (("train", "test"), ("test",)):
+        data = tmp_path / ("nocoords-" + "-".join(splits))
+        shutil.copytree(synth, data)
+        for split in splits:
+            shutil.rmtree(data / split / "texture-coords")
+        run = tmp_path / ("run-" + "-".join(splits))
+        with pytest.raises(ValueError, match="texture-coords") as e:
+            train("warp", CONFIGS / "warp.yaml", data=data, out=run,
+                  overrides=[*TINY, "train.steps=2", "loss.flow=1.0"])
+        assert isinstance(e.value, ConfigError) and "\n" not in str(e.value)
+        assert f"split '{splits[0]}'" in str(e.value) and "fitroom data synth" in str(e.value)
+        assert not (run / "scalars.jsonl").exists()
+    # with the weight at 0 the same data trains (no exact flow, so no epe_px)
+    run = tmp_path / "run-off"
+    train("warp", CONFIGS / "warp.yaml", data=tmp_path / "nocoords-train-test", out=run,
+          overrides=[*TINY, "train.steps=2"])
+    assert _losses(run, "loss") and not _losses(run, "epe_px")
+
+
+def test_warp_flow_term_and_epe_in_a_step(synth):
+    cfg = load_task_config("warp", CONFIGS / "warp.yaml", [*TINY, f"data.root={synth}", "loss.flow=0.5"])
+    task = build_task("warp", cfg)
+    train_ds, _ = build_datasets(cfg)
+    keys = ("person", "garment", "garment_mask", "parse", "keypoints", "agnostic", "garment_flow", "garment_flow_valid")
+    batch = {k: torch.stack([train_ds[i][k] for i in range(2)]) for k in keys}
+    logs = task.step(batch, train=False)
+    assert logs["flow"] > 0 and logs["epe_px"] > 0
+    assert logs["loss"] == pytest.approx(sum(logs[k] for k in ("l1", "mask", "levels", "tv", "flow")), rel=1e-5)
+    # the exact flow itself has no error
+    out = task.forward(batch)
+    exact = dataclasses.replace(out, flow=batch["garment_flow"], flows=[batch["garment_flow"]])
+    assert task.losses(exact, batch, *worn_garment(batch))["flow"] < 1e-2
+    # a batch without the exact flow: the term cannot be computed
+    del batch["garment_flow"], batch["garment_flow_valid"]
     with pytest.raises(ValueError, match="texture-coords"):
-        train("warp", CONFIGS / "warp.yaml", data=data, out=tmp_path / "run",
-              overrides=[*TINY, "train.steps=2", "loss.flow=1.0"])
+        task.step(batch, train=False)

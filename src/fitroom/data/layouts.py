@@ -21,6 +21,8 @@ Supported layouts
     root/agnostic-v3.2/                   cloth-agnostic person images
     root/agnostic-mask/                   <stem>_mask.png (as redistributed by later works)
     root/image-densepose/                 DensePose IUV renderings
+    root/texture-coords/                  product-photo pixel of each worn pixel (fitroom's synthetic
+                                          data, :mod:`fitroom.data.texture_coords`; paired samples only)
     root/test_pairs.txt or train_pairs.txt or pairs.txt, test_pairs_unpaired.txt,
     test_pairs_paired.txt                                 (optional)
 

@@ -70,6 +70,23 @@ def test_round_trip(dataset: Path) -> None:
         person = np.asarray(Image.open(s.person_path).convert("RGB")).astype(int)
         assert person.shape == (256, 192, 3)
         assert np.abs(person - r.image).mean() < 3  # JPEG q95
+        # the texture coordinates come back exactly, to the codec's 1/32-pixel steps
+        tc = s.load_texture_coords()
+        assert tc.shape == r.texture_coords.shape and tc.dtype == np.float32
+        np.testing.assert_array_equal(np.isnan(tc), np.isnan(r.texture_coords))
+        assert np.nanmax(np.abs(tc - r.texture_coords)) <= 1 / 64 + 1e-6
+
+
+def test_texture_coords_only_for_paired_samples(dataset: Path, tmp_path: Path) -> None:
+    for split in ("train", "test"):
+        ids = sorted(p.stem for p in (dataset / split / "image").iterdir())
+        assert sorted(p.stem for p in (dataset / split / "texture-coords").iterdir()) == ids
+    # a person with another person's garment: the coordinates do not describe that pair
+    pairs = tmp_path / "pairs.txt"
+    pairs.write_text("00000_00.jpg 00001_00.jpg\n00001_00.jpg 00001_00.jpg\n")
+    other, same = read_dataset(dataset / "train", pairs_file=pairs)
+    assert not other.paired and other.texture_coords_path is None
+    assert same.paired and same.texture_coords_path == dataset / "train" / "texture-coords" / "00001_00.png"
 
 
 @pytest.mark.parametrize("index", range(6))

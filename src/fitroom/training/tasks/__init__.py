@@ -38,6 +38,7 @@ from ..config import ConfigError, DataConfig, ModelConfig, OptimConfig, TrainCon
 __all__ = [
     "TASKS",
     "GarmentDataConfig",
+    "NoExactFlowError",
     "TextureDataConfig",
     "TextureGANExperimentConfig",
     "TextureGANLossConfig",
@@ -55,6 +56,18 @@ __all__ = [
     "train",
     "worn_garment",
 ]
+
+
+class NoExactFlowError(ConfigError, ValueError):
+    """``loss.flow > 0`` on data without texture coordinates (only data written by this
+    version of ``fitroom data synth`` has them); a :class:`ValueError` as well, and a
+    :class:`ConfigError` so that the CLI prints it as one line."""
+
+    code = "no_exact_flow"
+
+    def __init__(self, where: str = "this data"):
+        super().__init__(f"loss.flow > 0 needs the exact garment flow, but {where} has no texture-coords/: "
+                         "write the synthetic data again with this version of 'fitroom data synth', or set loss.flow=0.")
 
 
 # --------------------------------------------------------------------------- configs
@@ -417,6 +430,10 @@ def train(kind: str, config: str | Path | None, *, data: str | Path | None, out:
         train_ds, val_ds = build_garmentgen_datasets(kind, cfg)
     else:
         train_ds, val_ds = build_datasets(cfg)
+    if kind == "warp" and cfg.loss.flow > 0:  # fail now, not at the first step or validation
+        for ds, split in ((train_ds, cfg.data.split), (val_ds, cfg.data.val_split)):
+            if ds is not None and not getattr(ds, "with_flow", False):
+                raise NoExactFlowError(f"{cfg.data.root} (split '{split}')")
     seed_everything(cfg.train.seed)  # same initial weights on every run of this config
     task = build_task(kind, cfg)
     if cfg.train.init_from and not resume:

@@ -34,7 +34,7 @@ from fitroom.models.warp_flow import WarpFlow, WarpOutput, flow_smoothness, warp
 
 from ..losses import VGGPerceptualLoss, l1_loss
 from ..trainer import TaskBase
-from . import WarpLossConfig, build_model, worn_garment
+from . import NoExactFlowError, WarpLossConfig, build_model, worn_garment
 
 __all__ = ["WarpTask"]
 
@@ -130,8 +130,7 @@ class WarpTask(TaskBase):
             terms["levels"] = w.levels * acc / len(coarse)
         if w.flow > 0:
             if "garment_flow" not in batch:
-                raise ValueError("loss.flow > 0 needs the exact garment flow, and this data has no texture-coords/ "
-                                 "(write the synthetic data again with this version of 'fitroom data synth')")
+                raise NoExactFlowError("this batch")
             size = target.shape[-2:]
             acc = _epe(out.flow, batch)
             if coarse and w.levels > 0:
