@@ -9,7 +9,8 @@
 # COUNT (training samples), SEED (data seed; the held-out test set uses seed 7, never this one),
 # WORKERS (DataLoader processes), BATCH, WARP_MIN / TRYON_MIN (wall-clock budgets in minutes),
 # WARP_STEPS / TRYON_STEPS (step caps), INIT (a folder with warp/ and tryon/ saved models to
-# fine-tune from, e.g. an earlier RUN_DIR), SKIP_WARP=1 (keep INIT's warp, train the generator only), WARP_TV (flow smoothness weight), LR (both nets' lr_g).
+# fine-tune from, e.g. an earlier RUN_DIR), SKIP_WARP=1 (keep INIT's warp, train the generator only), WARP_TV (flow smoothness weight), LR (both nets' lr_g),
+# FLOW (weight of the warp's end-point error against the synthetic data's exact flow; default 0).
 set -euo pipefail
 RUN=${1:?usage: train_models.sh RUN_DIR}
 FITROOM=${FITROOM:-.venv/bin/fitroom}
@@ -24,6 +25,7 @@ WARP_STEPS=${WARP_STEPS:-100000}
 TRYON_STEPS=${TRYON_STEPS:-100000}
 INIT=${INIT:-}
 WARP_TV=${WARP_TV:-0.05}
+FLOW=${FLOW:-0}
 LR=${LR:-2e-4}
 mkdir -p "$RUN"
 T0=$(date +%s)
@@ -41,7 +43,7 @@ if [ -n "${SKIP_WARP:-}" ]; then
 else
   $FITROOM train warp --config configs/warp.yaml --data "$RUN/data" --out "$RUN/warp" "${COMMON[@]}" \
     train.steps="$WARP_STEPS" train.max_minutes="$WARP_MIN" train.val_every=500 train.ckpt_every=100000 \
-    loss.tv="$WARP_TV" "${WARP_INIT[@]}"
+    loss.tv="$WARP_TV" loss.flow="$FLOW" "${WARP_INIT[@]}"
 fi
 T2=$(date +%s)
 $FITROOM train tryon --config configs/tryon.yaml --data "$RUN/data" --out "$RUN/tryon" "${COMMON[@]}" \
