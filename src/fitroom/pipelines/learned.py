@@ -4,7 +4,8 @@ The networks see a crop around the person, resized to their training resolution 
 e.g. 256x192) and framed the way their training photos are (:func:`frame_box`: the neck at
 ``NECK_Y`` of the crop height, the neck-to-hip distance ``TORSO`` of it; widened where the
 region that changes would leave it), with the same person representation they were trained on
-(:func:`fitroom.models.person_repr.person_representation`). Their outputs go back to the
+(:func:`network_inputs`: the cloth-agnostic image made exactly as the training data's, pose
+heatmaps and kept body parts, :func:`fitroom.models.person_repr.person_representation`). Their outputs go back to the
 photo's own resolution: the *flow* is upsampled and applied to the full-resolution product
 photo (so garment pixels are real, not re-synthesised), the *composition mask* and the
 *rendered* person (skin, occlusions, boundaries) are upsampled, and the three are blended
