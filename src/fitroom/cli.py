@@ -38,6 +38,7 @@ def tryon(
     protocol: Annotated[str, typer.Option(help="photo (everyday) or paired (leak-free evaluation).")] = "photo",
     engine: Annotated[str, typer.Option(help="learned (the shipped networks; the default) or classical (landmarks + thin-plate spline).")] = "learned",
     weights: Annotated[Optional[Path], typer.Option("--weights", "--checkpoint", help="Learned engine: folder with warp/ and tryon/ from 'fitroom train' (default: the shipped weights).")] = None,
+    category: Annotated[Optional[str], typer.Option("--category", help="What the garment is, if you know (detected otherwise): 'short-sleeve top', 'long-sleeve top', 'sleeveless top' or 'dress'.")] = None,
     max_megabytes: Annotated[float, typer.Option(help="Largest accepted file.")] = 20.0,
     max_megapixels: Annotated[float, typer.Option(help="Largest accepted image.")] = 40.0,
 ) -> None:
@@ -53,7 +54,11 @@ def tryon(
     pipe = TryOnPipeline(engine, weights=weights)
     kp = read_openpose_json(keypoints) if keypoints is not None else None
     pa = pipe.analyze_person(person_img, keypoints=kp)
-    result = pipe(pa, garment_img, protocol=protocol)
+    try:
+        ga = pipe.analyze_garment(garment_img, category=category)
+    except ValueError as e:  # an unknown --category
+        raise FitroomError(str(e)) from None
+    result = pipe(pa, ga, protocol=protocol)
     save_image(out, result.image)
     typer.echo(f"wrote {out} ({result.garment.category}, {result.timings_ms['total']:.0f} ms)")
     if debug_dir is not None:
@@ -101,6 +106,7 @@ def evaluate(
     inception_weights: Annotated[Optional[Path], typer.Option(help="FID Inception weights (pytorch-fid pt_inception); not downloaded.")] = None,
     report: Annotated[bool, typer.Option("--report/--no-report", help="Write OUT/report.html with plots and image grids.")] = True,
     grid_rows: Annotated[int, typer.Option(help="Report: grid rows of the first samples per subset (plus its 8 worst).")] = 8,
+    every_garment: Annotated[bool, typer.Option("--every-garment", help="Unpaired subsets: every garment on every person.")] = False,
 ) -> None:
     """Measure try-on quality (SSIM, PSNR), preservation of face/hair/background/lower body, garment masks and
     parse maps against ground truth; writes metrics.json, images/ and an HTML report."""
@@ -110,11 +116,11 @@ def evaluate(
         raise FitroomError("--grid-rows must be 0 or more")
     result = run_eval(data, out, analysis=analysis, limit=limit, debug=debug, split=split, engine=engine,
                       weights=weights, lpips_weights=lpips_weights, inception_weights=inception_weights,
-                      report=report, grid_rows=grid_rows)
+                      report=report, grid_rows=grid_rows, every_garment=every_garment)
     for name, s in result["subsets"].items():
         parts = [f"{name}: n={s['n']} failed={s['failed']}"]
         for k in ("ssim", "ssim_garment", "ms_ssim", "psnr", "baseline_agnostic_ssim", "garment_mask_iou", "parse_iou_upper_clothes",
-                  "parse_iou_face"):
+                  "parse_iou_face", "kept_body", "skin_delta_e_median", "seam_ratio_median"):
             if isinstance(s.get(k), float):
                 parts.append(f"{k}={s[k]:.3f}")
         if isinstance(s.get("preserve_all_changed"), float):

@@ -1,6 +1,6 @@
 import numpy as np
 
-from fitroom.pipelines.classical import paint_skin, shading_map
+from fitroom.pipelines.classical import shading_map
 
 
 def _shirt(h=200, w=160):
@@ -36,15 +36,3 @@ def test_a_logo_of_another_colour_is_not_copied():
     img[80:120, 60:100] = (250, 240, 40)  # a bright yellow patch
     s = shading_map(img, region, sigma=12)
     assert np.abs(s[85:115, 65:95] - 1.0).max() < 0.05
-
-
-def test_paint_skin_only_inside_the_mask_and_limit():
-    out = np.zeros((50, 50, 3), np.float32)
-    mask = np.zeros((50, 50), bool)
-    mask[10:40, 10:40] = True
-    limit = np.zeros((50, 50), bool)
-    limit[:, :25] = True
-    paint_skin(out, np.array([200, 150, 120], np.float32), mask, radius=8, limit=limit)
-    assert out[25, 15].sum() > 300  # painted
-    assert out[25, 35].sum() == 0  # outside the limit
-    assert out[2, 2].sum() == 0  # far outside the mask

@@ -107,12 +107,20 @@ def test_garment_trust_scales_the_composition_mask(weights):
     person = load_image(example_person())
     pa = pipe.analyze_person(person)
     ga = pipe.analyze_garment(load_image(example_garments()[0]))
+    from fitroom.pipelines.regions import edit_regions
+
+    regions = edit_regions(pa.parse, pa.frame, ga.category, Protocol.PAIRED)
     outs = {}
     for t in (0.0, 1.0, 2.0):
         eng = LearnedEngine(weights / "warp", weights / "tryon", garment_trust=t)
-        outs[t] = eng(pa, ga).image
+        outs[t] = eng.render(pa, ga, regions)[0].alpha
     # 0: the garment never shows through (only the rendering); 1 and 2 differ where the mask is < 1
-    assert not np.array_equal(outs[0.0], outs[1.0]) and not np.array_equal(outs[1.0], outs[2.0])
+    assert outs[0.0].max() == 0 and outs[1.0].max() > 0 and not np.array_equal(outs[1.0], outs[2.0])
+    assert np.all(outs[2.0] >= outs[1.0] - 1e-6)
+    # the everyday protocol puts the warped garment itself down (its own mask), whatever the trust
+    photo = edit_regions(pa.parse, pa.frame, ga.category, Protocol.PHOTO)
+    a0 = LearnedEngine(weights / "warp", weights / "tryon", garment_trust=0.0).render(pa, ga, photo)[0].alpha
+    assert a0.max() > 0.5
     with pytest.raises(ValueError, match="garment_trust"):
         LearnedEngine(weights / "warp", weights / "tryon", garment_trust=-1)
 

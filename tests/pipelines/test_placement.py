@@ -5,7 +5,7 @@ import pytest
 
 from fitroom.labels import Body25 as B
 from fitroom.person.body import body_frame
-from fitroom.pipelines.placement import ARMPIT_HALF, CHEST_SPAN, MAX_WIDER, SHOULDER_SPAN, place_garment
+from fitroom.pipelines.placement import ARMPIT_HALF, CHEST_SPAN, MAX_WIDER, SHOULDER_SPAN, TOP_MAX_LENGTH, place_garment
 
 
 def _frame(arm_angle_deg: float = 0.0):
@@ -41,9 +41,24 @@ def test_shoulders_land_on_the_shoulders_scaled_by_the_chest():
     i_l, i_r = p.names.index("shoulder_left"), p.names.index("shoulder_right")
     span = np.linalg.norm(p.dst[i_l] - p.dst[i_r])
     assert span == pytest.approx(SHOULDER_SPAN * 100, rel=1e-6)
-    assert gp.scale == pytest.approx(CHEST_SPAN * 100 / 140)  # armpits 140 px apart in the photo
+    # armpits 140 px apart in the photo, shoulder seams 160: the smaller scale of the two (a
+    # tapered garment is not blown up to span the chest), then held to a top's worn length
+    scale = min(CHEST_SPAN * 100 / 140, SHOULDER_SPAN * 100 / 160)
+    f = _frame()
+    assert gp.scale == pytest.approx(min(scale, TOP_MAX_LENGTH * f.torso_length / 320))
     assert p.dst[i_l, 0] > p.dst[i_r, 0]  # wearer's left on the image right
     assert p.src.shape == p.dst.shape and len(p.names) == len(p.src)
+
+
+def test_a_tee_is_never_worn_as_a_tunic():
+    """Worn length, shoulder line to hem, stays within a top's (``TOP_MAX_LENGTH`` torso lengths)."""
+    f = _frame()
+    lm = _tee()
+    lm.hem_left, lm.hem_right = (275, 560), (125, 560)  # a very long photo of a top
+    gp = place_garment(lm, f, (400, 600), has_sleeves=True)
+    t = gp.torso
+    hem = (t.dst[t.names.index("hem_left")] + t.dst[t.names.index("hem_right")]) / 2
+    assert (hem[1] - f.neck[1]) / f.torso_length <= TOP_MAX_LENGTH + 0.05
 
 
 

@@ -32,6 +32,53 @@ from fitroom.pipelines.tryon import DEFAULT_ENGINE
 
 PRESERVE_KEYS = [f"preserve_{k}_{m}" for k in (*PRESERVED_REGIONS, "all") for m in ("changed", "mad")]
 
+EVERYDAY_KEYS = ["kept_body", "skin_delta_e", "seam", "seam_band", "seam_ratio"]
+
+
+def everyday_measures(person: np.ndarray, result, parse: np.ndarray) -> dict:
+    """:mod:`fitroom.eval.everyday` measures of one everyday try-on ``result`` of ``person``,
+    on ``parse`` (the dataset's when given, else fitroom's own)."""
+    from fitroom.eval.everyday import kept_body, seam_step, skin_delta_e
+    from fitroom.pipelines.compose import SKIN_IDS, visible_skin
+    from fitroom.pipelines.regions import LOWER_GARMENT
+
+    covered = result.layer.alpha > 0.5
+    row = {"kept_body": kept_body(person, result.image, parse, covered)}
+    # the garment's own edge (and its anti-aliased rim, part garment) is neither made skin nor a seam
+    near = cv2.dilate((result.layer.alpha > 0.02).astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    made = result.regions.skin & ~near & result.changed_region
+    row["skin_delta_e"] = skin_delta_e(result.image, made, visible_skin(person, parse, usable=~result.regions.remove))
+    # regenerated background, made skin, the lower garment, each against the photo's own
+    reg = result.regions
+    fill = result.changed_region & ~near
+    own_skin = np.isin(parse, SKIN_IDS + (Cihp.FACE,))
+    st = seam_step(result.image, fill, [
+        (fill & reg.remove & ~reg.skin & ~reg.lower, parse == Cihp.BACKGROUND),
+        (fill & reg.skin, own_skin),
+        (fill & reg.lower, np.isin(parse, LOWER_GARMENT)),
+    ])
+    row.update(seam=st["seam"], seam_band=st["band"], seam_ratio=st["ratio"])
+    return row
+
+
+def _every_garment(samples: list) -> list:
+    """Paired samples as they are; each unpaired subset as every person x every garment in it."""
+    from dataclasses import replace
+
+    out, by_subset = [], defaultdict(list)
+    for s in samples:
+        (out if s.paired else by_subset[s.subset]).append(s)
+    for subset, group in by_subset.items():
+        people = {s.person_id: s for s in group}
+        garments = {s.garment_id: s for s in group}
+        for p in sorted(people):
+            for g in sorted(garments):
+                gs = garments[g]
+                out.append(replace(people[p], garment_id=gs.garment_id, garment_path=gs.garment_path,
+                                   garment_mask_path=gs.garment_mask_path))
+    return out
+
+
 PARSE_CLASSES = {
     "upper_clothes": (Cihp.UPPER_CLOTHES,),
     "upper_body_garment": (Cihp.UPPER_CLOTHES, Cihp.DRESS, Cihp.COAT),
@@ -104,11 +151,19 @@ def _breakdowns(rows: list[dict], meta: dict[str, dict]) -> dict:
 def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limit: int | None = None,
              debug: bool = False, split: str | None = None, engine: str = DEFAULT_ENGINE,
              weights: str | Path | None = None, lpips_weights: str | Path | None = None,
-             inception_weights: str | Path | None = None, report: bool = True, grid_rows: int = 8) -> dict:
+             inception_weights: str | Path | None = None, report: bool = True, grid_rows: int = 8,
+             every_garment: bool = False) -> dict:
     """Run the evaluation; writes ``out/metrics.json`` and ``out/images/<person stem>.png``
     (and with ``debug``, one image per stage in ``out/debug/<person stem>/``; with
     ``report``, ``out/report.html`` with plots and image grids of the first ``grid_rows``
-    samples of each subset and its 8 worst by SSIM)."""
+    samples of each subset and its 8 worst by SSIM). ``every_garment``: unpaired subsets try
+    every garment of the subset on every person (images ``<person>__<garment>.png``).
+
+    Everyday try-ons (unpaired samples) are measured by :mod:`fitroom.eval.everyday`:
+    ``kept_body`` (own arm, hand and neck pixels of the parse, eroded 2 px, unchanged where
+    the new garment does not cover them), ``skin_delta_e`` (CIEDE2000 of the made skin to the
+    person's visible skin), ``seam_ratio`` (luminance step across the boundary of what was
+    regenerated, against the same across a band of the photo)."""
     from fitroom.eval.report import GridCollector, write_report
     from fitroom.garment import garment_mask
     from fitroom.imaging import save_image
@@ -123,6 +178,8 @@ def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limi
     (out / "images").mkdir(parents=True, exist_ok=True)
     samples = read_dataset(data, split=split)
     meta = _read_meta(Path(data))
+    if every_garment:
+        samples = _every_garment(samples)
     if limit is not None:
         samples = samples[:limit]
     from fitroom.eval.feature_metrics import LPIPS, InceptionFeatures, fid_from_features, kid_from_features, \
@@ -172,7 +229,10 @@ def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limi
                 given_mask = cv2.resize(given_mask.astype(np.uint8), (garment.shape[1], garment.shape[0]),
                                         interpolation=cv2.INTER_NEAREST).astype(bool)
             result = pipe(pa, pipe.analyze_garment(garment, mask=given_mask), protocol=protocol)
-            save_image(out / "images" / f"{s.person_id}.png", result.image)
+            stem = f"{s.person_id}__{s.garment_id}" if every_garment and not s.paired else s.person_id
+            save_image(out / "images" / f"{stem}.png", result.image)
+            if protocol == Protocol.PHOTO:
+                row.update(everyday_measures(person, result, gt_parse if gt_parse is not None else pa.parse))
             # preservation: against the input photo, on the parse map the try-on used
             keep_out = result.removed_region if protocol == Protocol.PAIRED else None
             pres = preservation(person, result.image, pa.parse, result.garment.category, exclude=keep_out)
@@ -181,7 +241,7 @@ def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limi
                 real_feats[s.subset].append(inception.features([person])[0])
                 fake_feats[s.subset].append(inception.features([result.image])[0])
             if debug:
-                save_debug(result, out / "debug" / s.person_id)
+                save_debug(result, out / "debug" / stem)
             row["category"] = str(result.garment.category)
             if s.paired:
                 row["ssim"] = ssim(result.image, person)
@@ -223,8 +283,12 @@ def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limi
         summary = {"n": len(rs), "failed": sum(r["status"] != "ok" for r in rs),
                    "n_paired": sum(r["paired"] for r in rs)}
         for key in ["ssim", "ssim_garment", "ms_ssim", "psnr", "lpips", "baseline_agnostic_ssim", "baseline_agnostic_psnr",
-                    "garment_detail_ratio", "garment_mask_iou"] + [f"parse_iou_{k}" for k in PARSE_CLASSES] + PRESERVE_KEYS:
+                    "garment_detail_ratio", "garment_mask_iou"] + [f"parse_iou_{k}" for k in PARSE_CLASSES] + PRESERVE_KEYS \
+                + EVERYDAY_KEYS:
             summary[key] = _mean(r.get(key) for r in rs)
+        for key in ("skin_delta_e", "seam_ratio"):  # targets are on the median
+            v = [r[key] for r in rs if r.get(key) is not None]
+            summary[f"{key}_median"] = float(np.median(v)) if v else None
         # a ratio: its geometric mean (one sample at 10x would swamp an arithmetic mean)
         ratios = [r["garment_detail_ratio"] for r in rs if r.get("garment_detail_ratio")]
         summary["garment_detail_ratio"] = float(np.exp(np.mean(np.log(ratios)))) if ratios else None

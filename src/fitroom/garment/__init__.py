@@ -5,7 +5,7 @@
 >>> analysis.category, analysis.landmarks.as_array().shape  # doctest: +SKIP
 """
 
-from fitroom.garment.analyze import GarmentAnalysis, analyze_garment, split_sleeves
+from fitroom.garment.analyze import GarmentAnalysis, analyze_garment, parse_category, split_sleeves
 from fitroom.garment.category import GarmentShape, classify_garment, measure_shape
 from fitroom.garment.landmarks import LANDMARK_NAMES, GarmentLandmarks, detect_landmarks
 from fitroom.garment.mask import garment_mask
@@ -16,6 +16,7 @@ __all__ = [
     "GarmentShape",
     "LANDMARK_NAMES",
     "analyze_garment",
+    "parse_category",
     "classify_garment",
     "detect_landmarks",
     "garment_mask",

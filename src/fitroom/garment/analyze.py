@@ -11,6 +11,7 @@ from fitroom.errors import NoGarmentError, UnsupportedGarmentError
 from fitroom.garment.category import classify_garment
 from fitroom.garment.landmarks import GarmentLandmarks, detect_landmarks
 from fitroom.garment.mask import garment_mask
+from fitroom.garment.neckline import inner_back
 from fitroom.labels import GarmentCategory
 
 
@@ -30,6 +31,11 @@ class GarmentAnalysis:
     category: GarmentCategory
     torso_mask: np.ndarray = field(repr=False)
     sleeve_masks: tuple[np.ndarray, np.ndarray] = field(repr=False)
+    #: the inside of the garment seen through the neckline (back panel, label), in the
+    #: silhouette but not in ``mask``: it is never put on a body (:mod:`fitroom.garment.neckline`)
+    inner_mask: np.ndarray | None = field(default=None, repr=False)
+    #: ``"detected"`` or ``"given"`` (the shop said what it is)
+    category_source: str = "detected"
 
     @property
     def size(self) -> tuple[int, int]:
@@ -150,11 +156,26 @@ def _check_layout(mask: np.ndarray, lm: GarmentLandmarks) -> None:
         )
 
 
-def analyze_garment(image: np.ndarray, mask: np.ndarray | None = None) -> GarmentAnalysis:
+def parse_category(category: GarmentCategory | str | None) -> GarmentCategory | None:
+    """A category a user gave (``"dress"``, ``"long-sleeve top"``, ``"long_sleeve_top"``, any
+    case), or None; an unknown name raises :class:`ValueError` listing the known ones."""
+    if category is None or isinstance(category, GarmentCategory):
+        return category
+    key = str(category).strip().lower().replace("_", " ").replace("-", " ")
+    for c in GarmentCategory:
+        if key in (c.value.replace("-", " "), c.name.lower().replace("_", " ")):
+            return c
+    raise ValueError(f"unknown garment category {category!r}; use one of: "
+                     + ", ".join(c.value for c in GarmentCategory))
+
+
+def analyze_garment(image: np.ndarray, mask: np.ndarray | None = None,
+                    category: GarmentCategory | str | None = None) -> GarmentAnalysis:
     """Mask, landmarks, category and torso/sleeve split of a garment's product photo.
 
     ``image`` is ``(H, W, 3)`` uint8 RGB; ``mask`` (bool ``(H, W)``), when given, is used
-    instead of :func:`~fitroom.garment.mask.garment_mask`.
+    instead of :func:`~fitroom.garment.mask.garment_mask`; ``category``, when given (a shop
+    knows what it sells), is used instead of the detected one.
 
     Raises :class:`~fitroom.errors.NoGarmentError` when no garment is found and
     :class:`~fitroom.errors.UnsupportedGarmentError` for trousers and skirts.
@@ -181,7 +202,8 @@ def analyze_garment(image: np.ndarray, mask: np.ndarray | None = None) -> Garmen
         if not m.any():
             raise NoGarmentError("No garment found: the garment mask is empty.")
     landmarks = detect_landmarks(m)
-    category = classify_garment(m, landmarks)
+    given = parse_category(category)
+    category = given if given is not None else classify_garment(m, landmarks)
     if category.is_bottom:
         what = "trousers" if category == GarmentCategory.TROUSERS else "a skirt"
         raise UnsupportedGarmentError(
@@ -189,5 +211,7 @@ def analyze_garment(image: np.ndarray, mask: np.ndarray | None = None) -> Garmen
         )
     _check_layout(m, landmarks)
     torso, sleeves = split_sleeves(m, landmarks)
-    return GarmentAnalysis(image=np.ascontiguousarray(img), mask=m, landmarks=landmarks,
-                           category=category, torso_mask=torso, sleeve_masks=sleeves)
+    inner = inner_back(img, m, landmarks) & torso
+    return GarmentAnalysis(image=np.ascontiguousarray(img), mask=m & ~inner, landmarks=landmarks,
+                           category=category, torso_mask=torso & ~inner, sleeve_masks=sleeves, inner_mask=inner,
+                           category_source="detected" if given is None else "given")

@@ -1,10 +1,6 @@
-"""The classical try-on engine: warp by landmarks, then composite in layers.
-
-Layers, back to front: the background (the removed region is filled from background
-pixels only), body skin (torso, neck), the garment's torso part, the arms (the photo's own
-arm pixels, or arms drawn from the pose in skin tone where none may be used), the garment's
-sleeves, and finally the head and hair from the photo. Every pixel outside the changed
-region is copied from the input unchanged.
+"""The classical try-on engine: place the garment's landmarks on the body, warp each part
+with a thin-plate spline. The layers are composed by :mod:`fitroom.pipelines.compose`, as
+for every engine; :func:`shading_map` gives the old garment's folds and light.
 """
 
 from __future__ import annotations
@@ -15,10 +11,12 @@ import cv2
 import numpy as np
 
 from fitroom.geometry import remap, tps_dense_map, tps_fit
-from fitroom.imaging.fill import pushpull_field, pushpull_fill
-from fitroom.imaging.masks import bbox
-from fitroom.labels import ARMS, HEAD, Cihp
-from fitroom.person.body import arm_segments, draw_capsules, draw_polygon, leg_segments
+from fitroom.imaging.fill import pushpull_fill
+from fitroom.labels import UPPER_BODY_GARMENT, Cihp, GarmentCategory
+from fitroom.person.body import across_body, along_body, arm_segments, draw_capsules
+from fitroom.pipelines.compose import GarmentLayer
+from fitroom.pipelines.placement import GarmentPlacement, place_garment
+from fitroom.pipelines.regions import EditRegions, Protocol
 
 
 @dataclass(frozen=True)
@@ -184,124 +182,49 @@ def shading_map(image: np.ndarray, region: np.ndarray, sigma: float, strength: f
     return np.where(region, ratio, 1.0).astype(np.float32)
 
 
-def paint_skin(out: np.ndarray, skin_rgb: np.ndarray, mask: np.ndarray, radius: float,
-               limit: np.ndarray | None = None) -> np.ndarray:
-    """Composite skin of tone ``skin_rgb`` over ``mask`` into ``out`` (in place), a little
-    darker near the mask's edges (roundness), with soft edges; ``limit`` (bool) bounds the
-    alpha. Works on the mask's bounding box only."""
-    box = _bbox(mask, pad=int(max(2, radius * 0.3)))
-    if box is None:
-        return out
-    x0, y0, x1, y1 = box
-    m = mask[y0:y1, x0:x1]
-    dist = cv2.distanceTransform(m.astype(np.uint8), cv2.DIST_L2, 3)
-    shade = 0.82 + 0.18 * np.clip(dist / max(radius, 1.0), 0, 1)
-    rgb = skin_rgb[None, None, :].astype(np.float32) * shade[..., None]
-    a = _feather(m, max(0.8, radius * 0.08))
-    if limit is not None:
-        a = a * limit[y0:y1, x0:x1]
-    _over(out[y0:y1, x0:x1], rgb, a)
-    return out
+def body_width_profile(pa):
+    """``f(side, t) -> half-width``: how far the torso (its clothes and skin, arms excluded)
+    reaches on one side at ``t`` torso lengths below the neck, from the parse map; ``None``
+    where it cannot be measured."""
+    f = pa.frame
+    h, w = pa.parse.shape
+    torso = np.isin(pa.parse, UPPER_BODY_GARMENT + (Cihp.TORSO_SKIN,))
+    arms = draw_capsules((h, w), arm_segments(f, "left", 0.3) + arm_segments(f, "right", 0.3), 0.13 * f.shoulder_width)
+    ys, xs = np.nonzero(torso & ~arms)
+    if len(xs) < 50:
+        return lambda side, t: None
+    along = along_body(f, xs.astype(np.float32), ys.astype(np.float32))
+    across = across_body(f, xs.astype(np.float32), ys.astype(np.float32))
+
+    def width(side: str, t: float) -> float | None:
+        band = np.abs(along - t) < 0.03
+        if band.sum() < 10:
+            return None
+        a = across[band]
+        v = np.percentile(a, 98) if side == "left" else -np.percentile(a, 2)
+        return float(v) if v > 0 else None
+
+    return width
 
 
-def _bbox(mask: np.ndarray, pad: int) -> tuple[int, int, int, int] | None:
-    """Bounding box (x0, y0, x1, y1) of ``mask``, grown by ``pad`` and clipped to the image."""
-    b = bbox(mask)
-    if b is None:
-        return None
-    h, w = mask.shape
-    return max(0, b[0] - pad), max(0, b[1] - pad), min(w, b[2] + pad), min(h, b[3] + pad)
+class ClassicalEngine:
+    """Landmark placement (:func:`place_garment`) and a thin-plate-spline warp per part: the
+    garment layer for :func:`~fitroom.pipelines.compose.compose`. Needs no weights."""
 
+    name = "classical"
 
-def composite(person, warped: WarpedGarment, removed: np.ndarray, *, keep_photo_arms: bool,
-              shading: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """Compose the try-on. Returns (image (H, W, 3) uint8, changed-region bool mask).
-
-    Only the bounding box of what can change (the removed region and the warped garment)
-    is processed; every other pixel is the photo's.
-
-    Args:
-        person: :class:`PersonAnalysis`.
-        warped: the garment in person pixels.
-        removed: bool region of the photo whose pixels must not be used (old garment, or the
-            whole agnostic region in the leak-free protocol).
-        keep_photo_arms: use the photo's own arm pixels (False in the leak-free protocol).
-        shading: optional multiplicative shading map for the garment.
-    """
-    img = person.image
-    h, w = img.shape[:2]
-    soft = max(0.7, 0.004 * max(h, w))
-    result = img.copy()
-    changed = np.zeros((h, w), bool)
-    box = _bbox(removed | (warped.alpha > 0.01), pad=int(3 * soft) + 2)
-    if box is None:
-        return result, changed
-    x0, y0, x1, y1 = box
-    ys, xs = slice(y0, y1), slice(x0, x1)
-    crop_w = WarpedGarment(rgb=warped.rgb[ys, xs], alpha=warped.alpha[ys, xs], torso_alpha=warped.torso_alpha[ys, xs],
-                           sleeve_alpha=warped.sleeve_alpha[ys, xs])
-    fy = np.nonzero((person.parse == Cihp.FACE).any(axis=1))[0]
-    # the chin from the parse map (not the face mesh, which sees pixels of the removed region)
-    chin_y = (float(fy.max()) if len(fy) else person.frame.neck[1] - 0.3 * person.frame.shoulder_width) - y0
-    # background behind the removed region, from background pixels only (of the whole photo:
-    # the crop may hold little background)
-    filled = pushpull_field(img, (person.parse == Cihp.BACKGROUND) & ~removed, box=box, max_side=256)
-    out_c, changed_c = _composite_crop(
-        img[ys, xs], person.parse[ys, xs], person.frame.shifted(x0, y0), person.skin_rgb, chin_y, crop_w,
-        removed[ys, xs], None if shading is None else shading[ys, xs], filled, keep_photo_arms=keep_photo_arms,
-        soft=soft)
-    result[ys, xs] = out_c
-    changed[ys, xs] = changed_c
-    return result, changed
-
-
-def _composite_crop(img, parse, f, skin, chin_y, warped: WarpedGarment, removed, shading, filled, *,
-                    keep_photo_arms: bool, soft: float) -> tuple[np.ndarray, np.ndarray]:
-    """The layers, on a crop (all arrays and the frame in crop pixels)."""
-    h, w = img.shape[:2]
-    sw = f.shoulder_width
-
-    # 1. background where the removed region was
-    base = np.where(removed[..., None], filled, img.astype(np.float32))
-
-    # 2. body skin under the removed region: torso and neck
-    neck_top = np.array([f.neck[0], chin_y]) - f.down * 0.05 * sw
-    neck_poly = np.array([neck_top - f.right * 0.17 * sw, neck_top + f.right * 0.17 * sw,
-                          f.neck + f.right * 0.2 * sw, f.neck - f.right * 0.2 * sw])
-    body = (draw_polygon((h, w), f.torso_polygon(widen=0.95)) | draw_polygon((h, w), neck_poly)) & removed
-    head = np.isin(parse, HEAD) & ~removed
-    body &= ~head
-    out = paint_skin(base, skin, body, 0.25 * sw, limit=removed)
-    # legs under a removed dress or skirt (a shorter new garment shows them)
-    legs = np.zeros((h, w), bool)
-    for side in ("left", "right"):
-        legs |= draw_capsules((h, w), leg_segments(f, side), 0.16 * sw)
-    legs &= removed & ~body
-    paint_skin(out, skin, legs, 0.14 * sw, limit=removed)
-
-    # 3. garment torso part
-    g_rgb = warped.rgb if shading is None else warped.rgb * shading[..., None]
-    present = warped.alpha > 0.01
-    out = _over(out, g_rgb, _feather(warped.torso_alpha > 0.5, soft) * present)
-
-    # 4. arms: the photo's own (they stay in front of the torso), or drawn from the pose
-    arm_drawn = np.zeros((h, w), bool)
-    for side in ("left", "right"):
-        segs = arm_segments(f, side, hand=0.3)
-        arm_drawn |= draw_capsules((h, w), segs[:1], 0.105 * sw) | draw_capsules((h, w), segs[1:], 0.085 * sw)
-    arm_drawn &= removed  # only where no arm pixel may be used, or where old sleeves hid it
-    paint_skin(out, skin, arm_drawn, 0.1 * sw)
-    if keep_photo_arms:
-        photo_arms = np.isin(parse, ARMS) & ~removed
-        out = _over(out, img.astype(np.float32), _feather(photo_arms, soft * 0.7) * photo_arms)
-
-    # 5. sleeves over the arms
-    out = _over(out, g_rgb, _feather(warped.sleeve_alpha > 0.5, soft) * present)
-
-    # 6. head and hair in front of everything
-    out = _over(out, img.astype(np.float32), _feather(head, soft * 0.5) * head)
-
-    changed = (removed | present | arm_drawn) & ~head
-    result = np.clip(out + 0.5, 0, 255).astype(np.uint8)
-    result[~changed] = img[~changed]
-    return result, changed
+    def render(self, pa, ga, regions: EditRegions) -> tuple[GarmentLayer, tuple[GarmentPlacement, WarpedGarment]]:
+        h, w = pa.image.shape[:2]
+        is_dress = ga.category == GarmentCategory.DRESS
+        placement = place_garment(ga.landmarks, pa.frame, (ga.image.shape[1], ga.image.shape[0]),
+                                  has_sleeves=ga.category.has_sleeves or (is_dress and ga.landmarks.has_sleeves),
+                                  is_dress=is_dress,
+                                  # the everyday try-on may look at the body's width; the leak-free one may not
+                                  body_width=body_width_profile(pa) if regions.protocol == Protocol.PHOTO else None)
+        warped = warp_garment(ga, placement, (w, h))
+        soft = max(0.7, 0.004 * max(h, w))
+        present = (warped.alpha > 0.01).astype(np.float32)
+        torso = _feather(warped.torso_alpha > 0.5, soft) * present
+        sleeve = _feather(warped.sleeve_alpha > 0.5, soft) * present
+        layer = GarmentLayer(rgb=warped.rgb, alpha=np.maximum(torso, sleeve), torso_alpha=torso, sleeve_alpha=sleeve)
+        return layer, (placement, warped)

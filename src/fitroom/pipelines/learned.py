@@ -23,11 +23,13 @@ import torch
 import torch.nn.functional as F
 
 from fitroom.errors import FitroomError
-from fitroom.labels import Cihp
+from fitroom.labels import GarmentCategory
 from fitroom.models import load
 from fitroom.models.person_repr import DRESS_CHANGING, UPPER_CHANGING, person_representation
 from fitroom.person.agnostic import GREY, agnostic_mask
 from fitroom.models.warp_flow import warp
+from fitroom.pipelines.compose import GarmentLayer
+from fitroom.pipelines.regions import EditRegions, Protocol
 
 
 class NoWeightsError(FitroomError):
@@ -36,12 +38,13 @@ class NoWeightsError(FitroomError):
 
 @dataclass(frozen=True)
 class LearnedOutput:
-    image: np.ndarray  # (H, W, 3) uint8, the photo's resolution
-    changed: np.ndarray  # (H, W) bool: pixels that may differ from the photo
-    removed: np.ndarray  # (H, W) bool: pixels of the photo that were not used (the old garment)
+    """What the networks produced, for the debug view (the try-on itself is composed by
+    :func:`fitroom.pipelines.compose.compose` from the :class:`GarmentLayer`)."""
+
     crop: tuple[int, int, int, int]  # x0, y0, x1, y1 of the network crop in the photo
     warped_garment: np.ndarray  # (h, w, 3) uint8 at network resolution
     composition_mask: np.ndarray  # (h, w) float32 at network resolution
+    rendered: np.ndarray  # (h, w, 3) uint8: the generator's rendering at network resolution
 
 
 #: framing of the training photos (fitroom's synthetic set and VITON-HD alike): the neck at
@@ -167,6 +170,16 @@ def network_inputs(pa, ga, size: tuple[int, int], *, dress: bool = False,
     )
 
 
+def _clean_alpha(alpha: np.ndarray, size: int) -> np.ndarray:
+    """The warped garment's mask without the flow's frayed edges: opened and closed at about
+    1% of ``size`` px, then anti-aliased over a pixel (float32 in [0, 1])."""
+    r = max(1, int(round(0.008 * size)))
+    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+    m = (alpha > 0.5).astype(np.uint8)
+    m = cv2.morphologyEx(cv2.morphologyEx(m, cv2.MORPH_OPEN, k), cv2.MORPH_CLOSE, k)
+    return cv2.GaussianBlur(m.astype(np.float32), (0, 0), 0.7)
+
+
 class LearnedEngine:
     """Load a trained warp (``warp_dir``) and generator (``tryon_dir``), both written by
     ``fitroom train`` (``save_pretrained`` folders). ``garment_trust`` scales the
@@ -189,61 +202,62 @@ class LearnedEngine:
         self.gen = load(tryon_dir, device=device).eval()
         self.size = tuple(self.gen.input_size)  # (H, W)
 
+    name = "learned"
+
     @torch.no_grad()
-    def __call__(self, pa, ga, *, dress: bool = False) -> LearnedOutput:
+    def render(self, pa, ga, regions: EditRegions) -> tuple[GarmentLayer, LearnedOutput]:
+        """The garment layer for :func:`~fitroom.pipelines.compose.compose`.
+
+        The networks see the leak-free input in both protocols (what they were trained on).
+        Everyday protocol: the layer is the full-resolution product photo warped by the
+        upsampled flow, with its own warped mask as alpha and its sleeves warped alike (the
+        compositor keeps the photo's arms, makes skin and background). Leak-free protocol: the
+        generator's blend (composition mask x :attr:`garment_trust`) and its rendering of the
+        removed region, arms included."""
         img = pa.image
         H, W = img.shape[:2]
-        changing = DRESS_CHANGING if dress else UPPER_CHANGING
+        dress = ga.category == GarmentCategory.DRESS
         net = network_inputs(pa, ga, self.size, dress=dress)
-        box = net.box
-        x0, y0, x1, y1 = box
-        kp, parse_c, garment, gmask = net.keypoints, net.parse, net.garment, net.garment_mask
-
+        x0, y0, x1, y1 = box = net.box
         dev = self.device
         # the kept body-part channels as in training too (UPPER_CHANGING, dresses included)
-        rep = person_representation(torch.from_numpy(kp)[None].to(dev), torch.from_numpy(parse_c.astype(np.int64))[None].to(dev),
-                                    _to_t(net.agnostic).to(dev))
-        g_t = _to_t(garment).to(dev)
-        m_t = torch.from_numpy(gmask)[None, None].float().to(dev)
-        w_out = self.warp(rep, g_t, m_t)
+        rep = person_representation(torch.from_numpy(net.keypoints)[None].to(dev),
+                                    torch.from_numpy(net.parse.astype(np.int64))[None].to(dev), _to_t(net.agnostic).to(dev))
+        w_out = self.warp(rep, _to_t(net.garment).to(dev), torch.from_numpy(net.garment_mask)[None, None].float().to(dev))
         t_out = self.gen(rep, w_out.warped_garment, w_out.warped_mask)
 
-        # back to the photo: flow on the full-resolution garment, mask and rendering upsampled
+        # back to the photo: the flow on the full-resolution garment and its part masks
         bh, bw = y1 - y0, x1 - x0
-        flow_full = F.interpolate(w_out.flow, size=(bh, bw), mode="bilinear", align_corners=False)
+        flow = F.interpolate(w_out.flow, size=(bh, bw), mode="bilinear", align_corners=False)
         g_full = _to_t(cv2.resize(ga.image, (bw, bh), interpolation=cv2.INTER_AREA)).to(dev)
-        gm_full = torch.from_numpy(cv2.resize(ga.mask.astype(np.uint8), (bw, bh), interpolation=cv2.INTER_NEAREST))[None, None].float().to(dev)
-        warped_full = warp(g_full, flow_full)
-        wmask_full = warp(gm_full, flow_full)
-        comp = F.interpolate(t_out.composition_mask, size=(bh, bw), mode="bilinear", align_corners=False)
-        comp = (comp * self.garment_trust).clamp(0, 1) * wmask_full
-        rendered = F.interpolate(t_out.rendered, size=(bh, bw), mode="bilinear", align_corners=False)
-        out_c = (comp * warped_full + (1 - comp) * rendered).clamp(-1, 1)
-        out_c = ((out_c[0].permute(1, 2, 0).cpu().numpy() + 1) * 127.5 + 0.5).clip(0, 255).astype(np.uint8)
+        parts = np.dstack([ga.mask, ga.sleeve_masks[0] | ga.sleeve_masks[1]]).astype(np.float32)
+        parts = cv2.resize(parts, (bw, bh), interpolation=cv2.INTER_AREA)
+        p_full = torch.from_numpy(parts).permute(2, 0, 1)[None].to(dev)
+        warped_full = warp(g_full, flow)
+        parts_w = warp(p_full, flow)[0].clamp(0, 1).cpu().numpy()
+        rgb_c = (warped_full[0].permute(1, 2, 0).cpu().numpy() + 1) * 127.5
+        alpha_c, sleeve_c = _clean_alpha(parts_w[0], bh), np.minimum(parts_w[1], parts_w[0])
+        sleeve_c = np.minimum(sleeve_c, alpha_c)
+        rendered_c = None
+        if regions.protocol == Protocol.PAIRED:
+            comp = F.interpolate(t_out.composition_mask, size=(bh, bw), mode="bilinear", align_corners=False)
+            alpha_c = ((comp[0, 0] * self.garment_trust).clamp(0, 1).cpu().numpy() * parts_w[0])
+            sleeve_c = np.minimum(parts_w[1], alpha_c)
+            r = F.interpolate(t_out.rendered, size=(bh, bw), mode="bilinear", align_corners=False)
+            rendered_c = ((r[0].permute(1, 2, 0).cpu().numpy() + 1) * 127.5 + 0.5).clip(0, 255).astype(np.uint8)
 
-        # the region that may change: the changing ids (never read: the network saw them grey)
-        # and wherever the warped garment lands, minus face and hair; it is replaced outright,
-        # and a band around it (grown by 2% of the crop) fades from the result to the photo
-        parse_box = _take(pa.parse, box)
-        keep = np.isin(parse_box, (Cihp.FACE, Cihp.HAIR))
-        core = (np.isin(parse_box, changing) | (wmask_full[0, 0].cpu().numpy() > 0.5)) & ~keep
-        r = max(1, int(0.02 * bh))
-        grown = cv2.dilate(core.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
-        grown &= ~keep
-        alpha = cv2.GaussianBlur(grown.astype(np.float32), (0, 0), max(0.8, 0.003 * bh)) * grown
-        alpha[core] = 1.0
+        def paste(a: np.ndarray, fill) -> np.ndarray:
+            full = np.full((H, W) + a.shape[2:], fill, a.dtype)
+            sx0, sy0, sx1, sy1 = max(0, x0), max(0, y0), min(W, x1), min(H, y1)
+            if sx0 < sx1 and sy0 < sy1:
+                full[sy0:sy1, sx0:sx1] = a[sy0 - y0:sy1 - y0, sx0 - x0:sx1 - x0]
+            return full
 
-        result = img.copy()
-        changed = np.zeros((H, W), bool)
-        removed = np.zeros((H, W), bool)
-        sx0, sy0, sx1, sy1 = max(0, x0), max(0, y0), min(W, x1), min(H, y1)
-        win = (slice(sy0 - y0, sy1 - y0), slice(sx0 - x0, sx1 - x0))
-        a = alpha[win][..., None]
-        blended = img[sy0:sy1, sx0:sx1].astype(np.float32) * (1 - a) + out_c[win].astype(np.float32) * a
-        result[sy0:sy1, sx0:sx1] = (blended + 0.5).astype(np.uint8)
-        changed[sy0:sy1, sx0:sx1] = grown[win].astype(bool)
-        removed[sy0:sy1, sx0:sx1] = core[win] & np.isin(parse_box[win], changing)
-        result[~changed] = img[~changed]
-        warped_small = ((w_out.warped_garment[0].permute(1, 2, 0).cpu().numpy() + 1) * 127.5).clip(0, 255).astype(np.uint8)
-        return LearnedOutput(image=result, changed=changed, removed=removed, crop=box, warped_garment=warped_small,
-                             composition_mask=t_out.composition_mask[0, 0].cpu().numpy())
+        alpha, sleeve = paste(alpha_c.astype(np.float32), 0.0), paste(sleeve_c.astype(np.float32), 0.0)
+        layer = GarmentLayer(rgb=paste(rgb_c.astype(np.float32), 255.0), alpha=alpha, torso_alpha=alpha - sleeve,
+                             sleeve_alpha=sleeve, rendered=None if rendered_c is None else paste(rendered_c, 0),
+                             draw_arms=rendered_c is None)
+        small = lambda t: ((t[0].permute(1, 2, 0).cpu().numpy() + 1) * 127.5).clip(0, 255).astype(np.uint8)  # noqa: E731
+        return layer, LearnedOutput(crop=box, warped_garment=small(w_out.warped_garment),
+                                    composition_mask=t_out.composition_mask[0, 0].cpu().numpy(),
+                                    rendered=small(t_out.rendered))

@@ -31,6 +31,8 @@ ARMPIT_HALF = 0.56
 #: a measured body (or clothes) width widens the garment by at most this factor over the
 #: proportions above (bulky clothes, such as a space suit, are not the body)
 MAX_WIDER = 1.3
+#: the longest a top is worn, shoulder line to hem, in torso lengths (neck to mid-hip)
+TOP_MAX_LENGTH = 1.15
 #: body half-width at the hips, in hip-joint distances (hip joints sit well inside the outline)
 HIP_HALF = 0.95
 
@@ -114,6 +116,12 @@ def place_garment(lm, frame: BodyFrame, garment_size: tuple[int, int], *, has_sl
     sw = frame.shoulder_width
     g_chest = float(np.linalg.norm(P["armpit_left"] - P["armpit_right"])) or 1.0
     scale = CHEST_SPAN * sw / g_chest
+    g_shoulders = float(np.linalg.norm(P["shoulder_left"] - P["shoulder_right"]))
+    if has_sleeves and g_shoulders > 1:
+        # a set-in sleeve's seams sit on the shoulders: a garment tapered below them (armpits
+        # inside the shoulder line) must not be enlarged to span the chest with its armpits,
+        # which makes tees into tunics
+        scale = min(scale, SHOULDER_SPAN * sw / g_shoulders)
     g_mid = (P["shoulder_left"] + P["shoulder_right"]) / 2
     # product photos are upright: the garment's axes are the photo's (a tilted shoulder line
     # is far more often a landmark error than a tilted garment)
@@ -124,7 +132,9 @@ def place_garment(lm, frame: BodyFrame, garment_size: tuple[int, int], *, has_sl
     # tiny and the garment gigantic; keep its worn length within what tops and dresses have
     g_len = float(((P["hem_left"] + P["hem_right"]) / 2 - g_mid) @ g_down)
     if g_len > 1:
-        lo, hi = (1.2, 4.0) if is_dress else (0.45, 2.2)
+        # worn length, shoulder line to hem, in torso lengths (neck to mid-hip): a crop top
+        # about half, a long top or tunic to the hips and a little below
+        lo, hi = (1.2, 4.0) if is_dress else (0.45, TOP_MAX_LENGTH)
         worn = g_len * scale / frame.torso_length
         if not lo <= worn <= hi:
             scale = float(np.clip(worn, lo, hi)) * frame.torso_length / g_len

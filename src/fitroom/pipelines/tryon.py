@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import time
+import typing
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from enum import StrEnum
-
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,11 +15,12 @@ import numpy as np
 
 from fitroom.errors import FitroomError
 from fitroom.garment import GarmentAnalysis, analyze_garment
-from fitroom.labels import ARMS, UPPER_BODY_GARMENT, Cihp, GarmentCategory, KeypointFormat
-from fitroom.person.agnostic import agnostic_mask
+from fitroom.labels import UPPER_BODY_GARMENT, GarmentCategory, KeypointFormat
 from fitroom.person.analyze import PersonAnalysis, analyze_person
-from fitroom.pipelines.classical import WarpedGarment, composite, shading_map, warp_garment
-from fitroom.pipelines.placement import GarmentPlacement, place_garment
+from fitroom.pipelines.classical import ClassicalEngine, WarpedGarment, body_width_profile, shading_map  # noqa: F401
+from fitroom.pipelines.compose import GarmentLayer, compose
+from fitroom.pipelines.placement import GarmentPlacement
+from fitroom.pipelines.regions import LOWER_GARMENT, EditRegions, Protocol, edit_regions
 
 if TYPE_CHECKING:  # the learned engine imports torch; load it only when used
     from fitroom.pipelines.learned import LearnedOutput
@@ -31,21 +31,16 @@ DEFAULT_WEIGHTS = Path(__file__).resolve().parents[1] / "weights" / "learned"
 DEFAULT_ENGINE = "learned"
 
 
-class Protocol(StrEnum):
-    """How much of the photo a try-on may use.
+class Engine(typing.Protocol):
+    """What an engine does: given the analyses and the :class:`EditRegions`, say where the new
+    garment lands (a :class:`GarmentLayer` in the photo's pixels) and return whatever it wants
+    shown in the debug view. Composition, protocols and what may change are not its business:
+    :func:`edit_regions` and :func:`compose` decide those for every engine alike."""
 
-    ``photo``: the everyday try-on. Only the old garment is replaced; the photo's own arms
-    stay (in front of the new garment where they were in front of the old one) and the
-    shading of the old garment is transferred onto the new one.
+    name: str
 
-    ``paired``: the leak-free evaluation protocol (as VITON-HD's). The whole cloth-agnostic
-    region (garment, arms, neck and torso skin, grown, plus bone bands) is unknown; nothing
-    inside it is used. For a photo of someone already wearing the garment, the result can
-    then be compared with the photo itself.
-    """
-
-    PHOTO = "photo"
-    PAIRED = "paired"
+    def render(self, pa: PersonAnalysis, ga: GarmentAnalysis, regions: EditRegions) -> tuple[GarmentLayer, object]:
+        ...
 
 
 @dataclass(frozen=True)
@@ -58,11 +53,13 @@ class TryOnResult:
     placement: GarmentPlacement | None  # classical engine
     warped: WarpedGarment | None  # classical engine
     removed_region: np.ndarray  # bool: pixels of the photo that were not used
-    changed_region: np.ndarray  # bool: pixels that differ from the photo
+    changed_region: np.ndarray  # bool: pixels that may differ from the photo
     protocol: Protocol
     timings_ms: dict[str, float] = field(default_factory=dict)
     engine: str = "classical"
     learned: LearnedOutput | None = None  # learned engine
+    regions: EditRegions | None = None  # what the try-on was allowed to change
+    layer: GarmentLayer | None = None  # the garment in photo pixels, as composed
 
 
 def _digest(*arrays: np.ndarray | None) -> str:
@@ -92,33 +89,6 @@ class _Lru(OrderedDict):
         return val
 
 
-def body_width_profile(pa: PersonAnalysis):
-    """``f(side, t) -> half-width``: how far the torso (its clothes and skin, arms excluded)
-    reaches on one side at ``t`` torso lengths below the neck, from the parse map; ``None``
-    where it cannot be measured."""
-    from fitroom.person.body import across_body, along_body, arm_segments, draw_capsules
-
-    f = pa.frame
-    h, w = pa.parse.shape
-    torso = np.isin(pa.parse, UPPER_BODY_GARMENT + (Cihp.TORSO_SKIN,))
-    arms = draw_capsules((h, w), arm_segments(f, "left", 0.3) + arm_segments(f, "right", 0.3), 0.13 * f.shoulder_width)
-    ys, xs = np.nonzero(torso & ~arms)
-    if len(xs) < 50:
-        return lambda side, t: None
-    along = along_body(f, xs.astype(np.float32), ys.astype(np.float32))
-    across = across_body(f, xs.astype(np.float32), ys.astype(np.float32))
-
-    def width(side: str, t: float) -> float | None:
-        band = np.abs(along - t) < 0.03
-        if band.sum() < 10:
-            return None
-        a = across[band]
-        v = np.percentile(a, 98) if side == "left" else -np.percentile(a, 2)
-        return float(v) if v > 0 else None
-
-    return width
-
-
 class TryOnPipeline:
     """Try garments on people. Person and garment analyses are cached by image content.
 
@@ -138,11 +108,12 @@ class TryOnPipeline:
             raise FitroomError(f"unknown engine {engine!r}; available: classical, learned")
         self.engine = engine
         self._learned = None
+        self._engine: Engine = ClassicalEngine()
         if engine == "learned":
             from fitroom.pipelines.learned import LearnedEngine
 
             root = Path(weights) if weights is not None else DEFAULT_WEIGHTS
-            self._learned = LearnedEngine(root / "warp", root / "tryon", device=device)
+            self._learned = self._engine = LearnedEngine(root / "warp", root / "tryon", device=device)
         self._people = _Lru(cache_size)
         self._garments = _Lru(cache_size)
 
@@ -158,8 +129,11 @@ class TryOnPipeline:
         key = _digest(image, kp, parse) + (str(keypoints[1]) if keypoints else "")
         return self._people.get_or(key, lambda: analyze_person(image, keypoints=keypoints, parse=parse))
 
-    def analyze_garment(self, image: np.ndarray, mask: np.ndarray | None = None) -> GarmentAnalysis:
-        return self._garments.get_or(_digest(image, mask), lambda: analyze_garment(image, mask=mask))
+    def analyze_garment(self, image: np.ndarray, mask: np.ndarray | None = None,
+                        category: GarmentCategory | str | None = None) -> GarmentAnalysis:
+        """``category``: what the shop says the garment is (detection is only the fallback)."""
+        return self._garments.get_or(_digest(image, mask) + str(category or ""),
+                                     lambda: analyze_garment(image, mask=mask, category=category))
 
     def __call__(self, person: np.ndarray | PersonAnalysis, garment: np.ndarray | GarmentAnalysis, *,
                  protocol: Protocol | str = Protocol.PHOTO) -> TryOnResult:
@@ -177,44 +151,24 @@ class TryOnPipeline:
         return result
 
     def try_on(self, pa: PersonAnalysis, ga: GarmentAnalysis, *, protocol: Protocol = Protocol.PHOTO) -> TryOnResult:
-        """Try an analysed garment on an analysed person."""
+        """Try an analysed garment on an analysed person: the edit regions, the engine's garment
+        layer, the shared composition."""
+        protocol = Protocol(protocol)
         t: dict[str, float] = {}
         t0 = time.perf_counter()
-        h, w = pa.image.shape[:2]
-        is_dress = ga.category == GarmentCategory.DRESS
-        if self._learned is not None:
-            out = self._learned(pa, ga, dress=is_dress)
-            t["networks_and_composite"] = (time.perf_counter() - t0) * 1e3
-            return TryOnResult(image=out.image, person=pa, garment=ga, placement=None, warped=None,
-                               removed_region=out.removed, changed_region=out.changed, protocol=protocol,
-                               timings_ms=t, engine="learned", learned=out)
-        placement = place_garment(ga.landmarks, pa.frame, (ga.image.shape[1], ga.image.shape[0]),
-                                  has_sleeves=ga.category.has_sleeves or (is_dress and ga.landmarks.has_sleeves),
-                                  is_dress=is_dress,
-                                  # the everyday try-on may look at the body's width; the leak-free one may not
-                                  body_width=body_width_profile(pa) if protocol == Protocol.PHOTO else None)
-        warped = warp_garment(ga, placement, (w, h))
-        t["warp"] = (time.perf_counter() - t0) * 1e3
+        regions = edit_regions(pa.parse, pa.frame, ga.category, protocol)
+        layer, extra = self._engine.render(pa, ga, regions)
+        t["warp" if self.engine == "classical" else "networks"] = (time.perf_counter() - t0) * 1e3
         t1 = time.perf_counter()
-        sw = pa.frame.shoulder_width
-        if protocol == Protocol.PAIRED:
-            removed = agnostic_mask(pa.parse, pa.frame, keep_lower_body=not is_dress)
-            shading = None
-            keep_arms = False
-        else:
-            old = np.isin(pa.parse, UPPER_BODY_GARMENT)
-            if not is_dress:
-                # a dress worn under a new top: only its upper part is replaced
-                from fitroom.person.body import along_body
-
-                ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
-                old &= (pa.parse != Cihp.DRESS) | (along_body(pa.frame, xs, ys) < 1.05)
-            r = max(1, int(round(0.02 * sw)))
-            removed = cv2.dilate(old.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))).astype(bool)
-            removed &= ~np.isin(pa.parse, ARMS + (Cihp.FACE, Cihp.HAIR)) | old
-            shading = shading_map(pa.image, old & (warped.alpha > 0.5), sigma=0.1 * sw)
-            keep_arms = True
-        image, changed = composite(pa, warped, removed, keep_photo_arms=keep_arms, shading=shading)
+        shading = light = None
+        if protocol == Protocol.PHOTO:
+            # the old garment's folds and light, for the new garment and for the skin it leaves bare
+            old = regions.remove & np.isin(pa.parse, UPPER_BODY_GARMENT + LOWER_GARMENT)
+            light = shading_map(pa.image, old, sigma=0.1 * pa.frame.shoulder_width)
+            shading = np.where(layer.alpha > 0.5, light, 1.0).astype(np.float32)
+        image, changed = compose(pa, regions, layer, shading=shading, skin_light=light)
         t["compose"] = (time.perf_counter() - t1) * 1e3
+        placement, warped, learned = (extra + (None,)) if self.engine == "classical" else (None, None, extra)
         return TryOnResult(image=image, person=pa, garment=ga, placement=placement, warped=warped,
-                           removed_region=removed, changed_region=changed, protocol=protocol, timings_ms=t)
+                           removed_region=regions.remove, changed_region=changed, protocol=protocol, timings_ms=t,
+                           engine=self.engine, learned=learned, regions=regions, layer=layer)

@@ -115,10 +115,11 @@ class TryOnEngine:
         with self._person_lock:
             return analyze_person(image)
 
-    def analyze_garment(self, image: np.ndarray) -> GarmentAnalysis:
+    def analyze_garment(self, image: np.ndarray, category: str | None = None) -> GarmentAnalysis:
+        """``category``: what the shop said the garment is (detected when None)."""
         from fitroom.garment import analyze_garment
 
-        return analyze_garment(image)
+        return analyze_garment(image, category=category)
 
     @staticmethod
     def dump_person(pa: PersonAnalysis) -> bytes:
@@ -139,10 +140,10 @@ class TryOnEngine:
         self._people.put(key, pa)
         return pa
 
-    def garment(self, key: str, load_image_: Callable[[], np.ndarray]) -> GarmentAnalysis:
+    def garment(self, key: str, load_image_: Callable[[], np.ndarray], category: str | None = None) -> GarmentAnalysis:
         ga = self._garments.get(key)
         if ga is None:
-            ga = self.analyze_garment(load_image_())
+            ga = self.analyze_garment(load_image_(), category=category)
             self._garments.put(key, ga)
         return ga
 

@@ -221,7 +221,8 @@ def run_job(ctx: JobContext, job_id: str, worker_id: str | None = None) -> str |
             return _outcome(ctx, job_id, "failed", ok, t0)
         try:
             pa = _person_analysis(ctx, photo)
-            ga = ctx.engine.garment(garment.id, lambda: decode_stored(ctx.storage.read(garment.image_path)))
+            ga = ctx.engine.garment(garment.id, lambda: decode_stored(ctx.storage.read(garment.image_path)),
+                                    category=garment.category)  # as stored: given at upload or detected
             image = ctx.engine.try_on(pa, ga)
         except FitroomError as e:
             ok = _finish(ctx, job_id, worker_id, attempt, status="failed", error_code=e.code,

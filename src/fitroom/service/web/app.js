@@ -861,6 +861,7 @@ function openGarmentDialog(file) {
   preview.src = URL.createObjectURL(file);
   const base = (file.name || "").replace(/\.[a-z0-9]+$/i, "").replace(/[_-]+/g, " ").trim();
   $("#garment-name").value = base ? base[0].toUpperCase() + base.slice(1) : "My garment";
+  $("#garment-category").value = "";
   setGarmentError(null);
   $("#garment-dialog").showModal();
   $("#garment-name").select();
@@ -883,6 +884,8 @@ async function submitGarment(event) {
   const form = new FormData();
   form.append("file", newGarmentFile, newGarmentFile.name || "garment.png");
   form.append("name", name);
+  const category = $("#garment-category").value;
+  if (category) form.append("category", category);
   try {
     const g = await api("/garments", { method: "POST", body: form });
     state.garmentById.set(g.id, g);

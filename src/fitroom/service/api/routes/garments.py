@@ -47,19 +47,23 @@ def list_garments(user: CurrentUser, db: DbSession, paging: PageParams,
              responses={413: {"model": ErrorPublic}, 422: {"model": ErrorPublic}})
 async def create_garment(file: Annotated[UploadFile, File(description="Product photo on a plain background.")],
                          user: CurrentUser, svc: ServicesDep,
-                         name: Annotated[str, Form(min_length=1, max_length=200)] = "My garment") -> GarmentDetail:
+                         name: Annotated[str, Form(min_length=1, max_length=200)] = "My garment",
+                         category: Annotated[GarmentCategory | None, Form(
+                             description="What the garment is, if you know; detected from the photo otherwise.")] = None,
+                         ) -> GarmentDetail:
     """Add a garment to your catalog from a product photo; it is analysed now (mask,
-    landmarks, category). A photo that shows no top or dress is refused with 422."""
+    landmarks, category: the one given, else detected). A photo that shows no top or dress is
+    refused with 422."""
     data = await read_upload(file, svc.settings)
     name = name.strip()
     if not name:
         raise ApiError(422, "validation_error", "name must not be blank.")
-    return await run_in_threadpool(_store_garment, svc, user.id, name, data)
+    return await run_in_threadpool(_store_garment, svc, user.id, name, data, category)
 
 
-def _store_garment(svc, user_id: str, name: str, data: bytes) -> GarmentDetail:
+def _store_garment(svc, user_id: str, name: str, data: bytes, category: GarmentCategory | None = None) -> GarmentDetail:
     image = decode_upload(data, limits(svc.settings))
-    ga = svc.engine.analyze_garment(image)
+    ga = svc.engine.analyze_garment(image, category=None if category is None else str(category))
     gid = new_id()
     st = svc.storage
     img_rel = st.rel("users", user_id, "garments", f"{gid}.png")

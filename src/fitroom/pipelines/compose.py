@@ -1,0 +1,251 @@
+"""The one compositor every engine's output goes through.
+
+An engine says where the new garment lands (a :class:`GarmentLayer` in the photo's pixels:
+colours and alphas of its torso and sleeves) and, optionally, renders the removed region
+itself (the learned generator in the leak-free protocol). :func:`compose` then builds the
+try-on from :class:`~fitroom.pipelines.regions.EditRegions`, in layers, back to front:
+
+1. the removed region, filled: background from background pixels only, the lower garment
+   from its own pixels, skin (:func:`synthesize_skin`) where the body was; or the engine's
+   rendering where it gives one;
+2. the garment's torso;
+3. the arms: the photo's own (everyday protocol: they stay in front of the new garment) and
+   the skin made for arms the old garment covered;
+4. the sleeves;
+5. every ``keep`` pixel and every pixel neither removed nor covered by the garment is the
+   photo's, bit for bit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from fitroom.imaging.fill import pushpull_field
+from fitroom.imaging.masks import bbox
+from fitroom.labels import ARMS, Cihp
+from fitroom.person.body import arm_segments, draw_capsules
+from fitroom.pipelines.regions import LOWER_GARMENT, EditRegions, Protocol
+
+__all__ = ["GarmentLayer", "compose", "synthesize_skin", "visible_skin", "SKIN_IDS"]
+
+#: CIHP ids of the person's own skin, in order of preference as a colour reference (the body's
+#: skin is a better match for synthesised body skin than the made-up face)
+SKIN_IDS = (Cihp.LEFT_ARM, Cihp.RIGHT_ARM, Cihp.TORSO_SKIN, Cihp.LEFT_LEG, Cihp.RIGHT_LEG)
+
+
+@dataclass(frozen=True)
+class GarmentLayer:
+    """The new garment in the person photo's pixels.
+
+    ``rgb``: (H, W, 3) float32 0..255; ``alpha``: (H, W) float32 0..1 of the whole garment;
+    ``torso_alpha`` / ``sleeve_alpha``: its torso and sleeves (``alpha`` is their union).
+    ``rendered``: optional (H, W, 3) uint8 rendering of the removed region by the engine
+    (used instead of fitroom's own fill). ``draw_arms``: layer the arms (photo or made) over
+    the garment's torso; False when the engine's alpha already accounts for them."""
+
+    rgb: np.ndarray
+    alpha: np.ndarray
+    torso_alpha: np.ndarray
+    sleeve_alpha: np.ndarray
+    rendered: np.ndarray | None = None
+    draw_arms: bool = True
+
+
+def _box(mask: np.ndarray, pad: int) -> tuple[int, int, int, int] | None:
+    b = bbox(mask)
+    if b is None:
+        return None
+    h, w = mask.shape
+    return max(0, b[0] - pad), max(0, b[1] - pad), min(w, b[2] + pad), min(h, b[3] + pad)
+
+
+def _erode(mask: np.ndarray, r: int) -> np.ndarray:
+    if r <= 0:
+        return mask
+    return cv2.erode(mask.astype(np.uint8), np.ones((2 * r + 1, 2 * r + 1), np.uint8)).astype(bool)
+
+
+def visible_skin(image: np.ndarray, parse: np.ndarray, usable: np.ndarray | None = None,
+                 erode: int = 2) -> np.ndarray:
+    """(N, 3) uint8 RGB pixels of the person's own visible skin: arms, hands, neck and legs
+    (the face only when there are too few of those), eroded by ``erode`` px, inside ``usable``,
+    the darkest quarter and brightest 15% dropped (shadows, highlights, nails)."""
+    for ids in (SKIN_IDS, (Cihp.FACE,)):
+        m = _erode(np.isin(parse, ids), erode)
+        if usable is not None:
+            m &= usable
+        if m.sum() >= 60:
+            px = image[m]
+            lum = px.astype(np.float32).mean(1)
+            lo, hi = np.percentile(lum, [25, 85])
+            return px[(lum >= lo) & (lum <= hi)]
+    return np.zeros((0, 3), np.uint8)
+
+
+def _lab(rgb: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(np.asarray(rgb, np.float32).reshape(-1, 1, 3) / 255.0, cv2.COLOR_RGB2LAB).reshape(-1, 3)
+
+
+def synthesize_skin(image: np.ndarray, region: np.ndarray, reference: np.ndarray, *,
+                    light: np.ndarray | None = None, field: np.ndarray | None = None, radius: float = 20.0,
+                    seed: int = 0) -> np.ndarray:
+    """Skin for ``region`` ((H, W) bool) of ``image`` as (H, W, 3) float32 RGB (only ``region``
+    is meaningful).
+
+    Colour: the median of ``reference`` ((N, 3) RGB pixels of the person's own skin) in Lab;
+    with ``field`` ((H, W, 3) RGB, the person's visible skin continued smoothly into the
+    region, :func:`fitroom.imaging.fill.pushpull_field`), the lightness and half the chroma
+    follow the field, so made skin meets real skin without a step. Light: ``light`` (H, W),
+    a multiplicative map around 1 (the old garment's folds and light,
+    :func:`fitroom.pipelines.classical.shading_map`), times a roundness term (a limb or torso
+    is darker towards its outline, over ``radius`` px). Texture: fine noise with the reference
+    skin's own lightness spread, so it is not a flat tube."""
+    h, w = region.shape
+    out = np.zeros((h, w, 3), np.float32)
+    if not region.any():
+        return out
+    ref = _lab(reference if len(reference) else np.array([[200, 160, 135]], np.float32))
+    L, a, b = (float(v) for v in np.median(ref, axis=0))
+    spread = float(np.clip(np.std(ref[:, 0]) * 0.25, 0.5, 2.5)) if len(ref) > 10 else 1.0
+    dist = cv2.distanceTransform(region.astype(np.uint8), cv2.DIST_L2, 3)
+    shade = 0.86 + 0.14 * np.clip(dist / max(radius, 1.0), 0, 1)
+    if light is not None:
+        shade = shade * light
+    # roundness and light vary the skin about the reference; the region's median stays it
+    shade = shade / max(float(np.median(shade[region])), 1e-3)
+    rng = np.random.default_rng(seed)
+    noise = cv2.GaussianBlur(rng.standard_normal((h, w)).astype(np.float32), (0, 0), 1.0) * spread * 0.8
+    lab = np.empty((h, w, 3), np.float32)
+    if field is not None:
+        fl = cv2.cvtColor(np.clip(field, 0, 255).astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)
+        # the field's lightness, held near the reference (a shadow under the chin must not
+        # darken a whole chest)
+        base_l = np.clip(fl[..., 0], L - 12.0, L + 8.0)
+        lab[..., 1] = 0.5 * fl[..., 1] + 0.5 * a
+        lab[..., 2] = 0.5 * fl[..., 2] + 0.5 * b
+    else:
+        base_l = np.full((h, w), L, np.float32)
+        lab[..., 1] = a
+        lab[..., 2] = b
+    lab[..., 0] = np.clip(base_l * shade + noise, 0, 100)
+    rgb = cv2.cvtColor(lab, cv2.COLOR_LAB2RGB) * 255.0
+    out[region] = rgb[region]
+    return out
+
+
+def _matched_skin(crop, skin, parse, remove, ref, light, field, sw) -> np.ndarray:
+    """:func:`synthesize_skin` for ``skin``, made to meet the photo's own skin without a step:
+    the difference between real and made skin along the few pixels where they touch is carried
+    into the made skin and fades over about 0.08 shoulder widths (the offset membrane of
+    seamless cloning). Where made skin meets anything else (the background: the body's
+    outline) nothing is matched."""
+    real = np.isin(parse, SKIN_IDS + (Cihp.FACE,)) & ~remove
+    r = 3
+    ring = cv2.dilate(skin.astype(np.uint8), np.ones((2 * r + 1, 2 * r + 1), np.uint8)).astype(bool) & real
+    made = synthesize_skin(crop, skin | ring, ref, light=light, field=field, radius=0.12 * sw)
+    if ring.sum() < 10:
+        return made
+    diff = np.zeros_like(crop)
+    diff[ring] = crop[ring] - made[ring]
+    off = pushpull_field(diff, ring, max_side=256)
+    d = cv2.distanceTransform((~ring).astype(np.uint8), cv2.DIST_L2, 3)
+    fall = np.exp(-d / max(1.0, 0.08 * sw))[..., None]
+    return made + off * fall
+
+
+def _over(dst: np.ndarray, src: np.ndarray, alpha: np.ndarray) -> None:
+    """Composite ``src`` over ``dst`` by ``alpha`` (in place)."""
+    a = alpha[..., None]
+    dst += (src - dst) * a
+
+
+def compose(pa, regions: EditRegions, layer: GarmentLayer, *, shading: np.ndarray | None = None,
+            skin_light: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The try-on image ((H, W, 3) uint8) and the changed region ((H, W) bool).
+
+    ``pa``: the :class:`~fitroom.person.analyze.PersonAnalysis`; ``shading``: optional
+    multiplicative (H, W) map for the garment (the old garment's folds); ``skin_light``:
+    optional (H, W) light map for made skin. Work is done on the bounding box of what may
+    change; everything else is copied."""
+    img = pa.image
+    h, w = img.shape[:2]
+    result = img.copy()
+    present = (layer.alpha > 0.004) & ~regions.keep
+    touch = regions.remove | present
+    box = _box(touch, pad=2)
+    changed = np.zeros((h, w), bool)
+    if box is None:
+        return result, changed
+    x0, y0, x1, y1 = box
+    ys, xs = slice(y0, y1), slice(x0, x1)
+    crop = img[ys, xs].astype(np.float32)
+    parse = pa.parse[ys, xs]
+    remove, keep = regions.remove[ys, xs], regions.keep[ys, xs]
+    skin, lower = regions.skin[ys, xs], regions.lower[ys, xs]
+    sw = pa.frame.shoulder_width
+    f = pa.frame.shifted(x0, y0)
+
+    # 1. the removed region
+    out = crop.copy()
+    if layer.rendered is not None:
+        out[remove] = layer.rendered[ys, xs][remove]
+    else:
+        back = remove & ~skin & ~lower
+        if back.any():
+            known = (pa.parse == Cihp.BACKGROUND) & ~regions.remove
+            out[back] = pushpull_field(img, known, box=box, max_side=256)[back]
+        if lower.any():
+            known = np.isin(pa.parse, LOWER_GARMENT) & ~regions.remove
+            if known.any():
+                out[lower] = pushpull_field(img, known, box=box, max_side=256)[lower]
+            else:
+                skin = skin | lower
+        if skin.any():
+            ref = visible_skin(img, pa.parse, usable=~regions.remove)
+            light = None if skin_light is None else skin_light[ys, xs]
+            field = None
+            known = _erode(np.isin(pa.parse, SKIN_IDS), 1) & ~regions.remove
+            if regions.protocol == Protocol.PHOTO and known.sum() >= 60:
+                field = pushpull_field(img, known, box=box, max_side=128)
+            out[skin] = _matched_skin(crop, skin, parse, remove, ref, light, field, sw)[skin]
+
+    # 2. the garment's torso (with the old garment's folds in the everyday protocol)
+    rgb = layer.rgb[ys, xs]
+    if shading is not None:
+        rgb = rgb * shading[ys, xs, None]
+    pres = present[ys, xs]
+    _over(out, rgb, layer.torso_alpha[ys, xs] * pres)
+
+    # 3. arms in front of the garment's torso: the photo's own, and the skin made for arms
+    # (leak-free protocol: no arm pixel may be used, so arms are made and drawn in front of the
+    # torso where the pose puts them. Everyday protocol: only the photo's own arms go in front;
+    # an arm the old garment hid cannot be told from the torso it covered, so made skin stays
+    # behind the new garment)
+    if layer.draw_arms:
+        if regions.protocol == Protocol.PAIRED and layer.rendered is None:
+            hh, ww = remove.shape
+            arm_zone = np.zeros((hh, ww), bool)
+            for side in ("left", "right"):
+                segs = arm_segments(f, side, hand=0.3)
+                arm_zone |= draw_capsules((hh, ww), segs[:1], 0.12 * sw) | draw_capsules((hh, ww), segs[1:], 0.095 * sw)
+            made = skin & arm_zone & (layer.sleeve_alpha[ys, xs] < 0.5)
+            if made.any():
+                ref = visible_skin(img, pa.parse, usable=~regions.remove)
+                arm_rgb = synthesize_skin(crop, made, ref, radius=0.06 * sw, seed=1)
+                _over(out, arm_rgb, made.astype(np.float32))
+        if regions.protocol == Protocol.PHOTO:
+            own = np.isin(parse, ARMS) & ~remove
+            _over(out, crop, own.astype(np.float32))
+
+    # 4. sleeves over the arms
+    _over(out, rgb, layer.sleeve_alpha[ys, xs] * pres)
+
+    ch = (remove | pres) & ~keep
+    res = np.clip(out + 0.5, 0, 255).astype(np.uint8)
+    res[~ch] = img[ys, xs][~ch]
+    result[ys, xs] = res
+    changed[ys, xs] = ch
+    return result, changed

@@ -1,0 +1,82 @@
+"""Edit regions: one pure function of parse, pose, garment category and protocol."""
+
+import numpy as np
+import pytest
+
+from fitroom.labels import Body25 as B
+from fitroom.labels import Cihp, GarmentCategory
+from fitroom.person.agnostic import agnostic_mask
+from fitroom.person.body import body_frame
+from fitroom.pipelines.regions import Protocol, edit_regions
+
+
+def _person():
+    """A 300x200 frontal person: face, neck skin, a top with sleeves to the elbows, bare
+    forearms, trousers; shoulders 80 px apart at y=80, hips at y=180."""
+    kp = np.zeros((25, 3), np.float32)
+    for side, sx, sgn in (("RIGHT", 60, -1), ("LEFT", 140, 1)):
+        kp[B[f"{side}_SHOULDER"]] = (sx, 80, 1)
+        kp[B[f"{side}_ELBOW"]] = (sx + sgn * 5, 130, 1)
+        kp[B[f"{side}_WRIST"]] = (sx + sgn * 8, 175, 1)
+        kp[B[f"{side}_HIP"]] = (100 + sgn * 25, 180, 1)
+        kp[B[f"{side}_KNEE"]] = (100 + sgn * 25, 240, 1)
+    kp[B.NECK] = (100, 80, 1)
+    parse = np.zeros((300, 200), np.uint8)
+    parse[20:60, 80:120] = Cihp.FACE
+    parse[10:20, 78:122] = Cihp.HAIR
+    parse[60:80, 90:110] = Cihp.TORSO_SKIN
+    parse[75:185, 55:145] = Cihp.UPPER_CLOTHES
+    parse[80:130, 45:55] = Cihp.UPPER_CLOTHES  # sleeves
+    parse[80:130, 145:155] = Cihp.UPPER_CLOTHES
+    parse[130:180, 45:55] = Cihp.RIGHT_ARM
+    parse[130:180, 145:155] = Cihp.LEFT_ARM
+    parse[185:290, 70:130] = Cihp.PANTS
+    parse[290:300, 70:130] = Cihp.LEFT_SHOE
+    return parse, body_frame(kp)
+
+
+def test_everyday_regions_remove_only_the_old_garment_and_keep_the_person():
+    parse, frame = _person()
+    r = edit_regions(parse, frame, GarmentCategory.SHORT_SLEEVE_TOP, Protocol.PHOTO)
+    old = parse == Cihp.UPPER_CLOTHES
+    assert r.remove[old].all()  # the old garment, all of it
+    own = np.isin(parse, (Cihp.LEFT_ARM, Cihp.RIGHT_ARM, Cihp.TORSO_SKIN, Cihp.FACE, Cihp.HAIR, Cihp.PANTS))
+    assert not (r.remove & own).any()  # never the person's own skin, head or trousers
+    assert r.keep[np.isin(parse, (Cihp.FACE, Cihp.HAIR, Cihp.LEFT_SHOE))].all()
+    assert not (r.keep & r.remove).any()
+    # the removed region grows into the background only (the old garment's rim), a little
+    rim = r.remove & ~old
+    assert (parse[rim] == Cihp.BACKGROUND).all() and 0 < rim.sum() < 0.5 * old.sum()
+    # skin may be made where the body was under the old garment, inside what is removed
+    assert r.skin.any() and not (r.skin & ~r.remove).any()
+    assert r.skin[100:140, 90:110].all()  # the chest
+    assert not r.skin[78:82, 0:20].any()  # not beside the person
+    # the old top's hem below the waist shows the trousers if the new top is shorter
+    assert r.lower.any() and not (r.lower & r.skin).any() and r.lower[175:185, 80:120].all()
+
+
+def test_a_dress_replaces_the_trousers_too_and_may_show_legs():
+    parse, frame = _person()
+    r = edit_regions(parse, frame, GarmentCategory.DRESS, Protocol.PHOTO)
+    assert r.remove[parse == Cihp.PANTS].all()
+    assert r.skin[200:230, 70:80].any()  # legs along the bones
+    assert not r.remove[parse == Cihp.LEFT_SHOE].any()
+
+
+def test_paired_regions_are_the_agnostic_region():
+    parse, frame = _person()
+    r = edit_regions(parse, frame, GarmentCategory.SHORT_SLEEVE_TOP, Protocol.PAIRED)
+    np.testing.assert_array_equal(r.remove, agnostic_mask(parse, frame))
+    np.testing.assert_array_equal(r.keep, ~r.remove)
+    assert r.remove[parse == Cihp.RIGHT_ARM].all()  # arms are hidden in the leak-free protocol
+
+
+def test_inputs_are_not_modified_and_bad_input_is_refused():
+    parse, frame = _person()
+    before = parse.copy()
+    edit_regions(parse, frame, "dress", "photo")
+    np.testing.assert_array_equal(parse, before)
+    with pytest.raises(ValueError, match="parse map"):
+        edit_regions(parse[..., None], frame, "dress")
+    with pytest.raises(ValueError):
+        edit_regions(parse, frame, "hat")
