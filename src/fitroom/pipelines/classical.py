@@ -12,6 +12,7 @@ import numpy as np
 
 from fitroom.geometry import remap, tps_dense_map, tps_fit
 from fitroom.imaging.fill import pushpull_fill
+from fitroom.imaging.masks import bbox
 from fitroom.labels import UPPER_BODY_GARMENT, Cihp, GarmentCategory
 from fitroom.person.body import across_body, along_body, arm_segments, draw_capsules
 from fitroom.pipelines.compose import GarmentLayer
@@ -221,10 +222,38 @@ class ClassicalEngine:
                                   is_dress=is_dress,
                                   # the everyday try-on may look at the body's width; the leak-free one may not
                                   body_width=body_width_profile(pa) if regions.protocol == Protocol.PHOTO else None)
-        warped = warp_garment(ga, placement, (w, h))
+        warped = _close_seams(warp_garment(ga, placement, (w, h)), 0.05 * pa.frame.shoulder_width)
         soft = max(0.7, 0.004 * max(h, w))
         present = (warped.alpha > 0.01).astype(np.float32)
         torso = _feather(warped.torso_alpha > 0.5, soft) * present
         sleeve = _feather(warped.sleeve_alpha > 0.5, soft) * present
         layer = GarmentLayer(rgb=warped.rgb, alpha=np.maximum(torso, sleeve), torso_alpha=torso, sleeve_alpha=sleeve)
         return layer, (placement, warped)
+
+
+def _close_seams(warped: WarpedGarment, radius: float) -> WarpedGarment:
+    """Close the slits where separately warped parts (torso, sleeves) do not quite meet: gaps
+    narrower than ``2 * radius`` px between them become garment, coloured from the garment
+    around them (the torso part; a sleeve never comes loose from its armhole)."""
+    solid = warped.alpha > 0.5
+    if not solid.any() or not (warped.sleeve_alpha > 0.5).any():
+        return warped
+    r = max(1, int(round(radius)))
+    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+    gap = cv2.morphologyEx(solid.astype(np.uint8), cv2.MORPH_CLOSE, k).astype(bool) & ~solid
+    # only between the parts: next to both a sleeve and the torso
+    near = lambda m: cv2.dilate(m.astype(np.uint8), k).astype(bool)  # noqa: E731
+    gap &= near(warped.sleeve_alpha > 0.5) & near(warped.torso_alpha > 0.5)
+    if not gap.any():
+        return warped
+    from fitroom.imaging.fill import pushpull_field
+
+    b = bbox(gap)
+    x0, y0, x1, y1 = max(0, b[0] - 4 * r), max(0, b[1] - 4 * r), b[2] + 4 * r, b[3] + 4 * r
+    rgb, torso = warped.rgb.copy(), warped.torso_alpha.copy()
+    field = pushpull_field(warped.rgb, solid, box=(x0, y0, min(x1, solid.shape[1]), min(y1, solid.shape[0])))
+    win = (slice(y0, y0 + field.shape[0]), slice(x0, x0 + field.shape[1]))
+    rgb[win][gap[win]] = field[gap[win]]
+    torso[gap] = 1.0
+    return WarpedGarment(rgb=rgb, alpha=np.maximum(warped.alpha, torso), torso_alpha=torso,
+                         sleeve_alpha=warped.sleeve_alpha)

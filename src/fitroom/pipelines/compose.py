@@ -26,10 +26,10 @@ import numpy as np
 from fitroom.imaging.fill import pushpull_field
 from fitroom.imaging.masks import bbox
 from fitroom.labels import ARMS, Cihp
-from fitroom.person.body import arm_segments, draw_capsules
+from fitroom.person.body import along_body, arm_segments, draw_capsules
 from fitroom.pipelines.regions import LOWER_GARMENT, EditRegions, Protocol
 
-__all__ = ["GarmentLayer", "compose", "synthesize_skin", "visible_skin", "SKIN_IDS"]
+__all__ = ["FilledRegion", "GarmentLayer", "compose", "fill_removed", "synthesize_skin", "visible_skin", "SKIN_IDS"]
 
 #: CIHP ids of the person's own skin, in order of preference as a colour reference (the body's
 #: skin is a better match for synthesised body skin than the made-up face)
@@ -162,13 +162,62 @@ def _over(dst: np.ndarray, src: np.ndarray, alpha: np.ndarray) -> None:
     dst += (src - dst) * a
 
 
+@dataclass(frozen=True)
+class FilledRegion:
+    """The removed region made anew (background, lower garment, skin), before any garment:
+    ``rgb`` (h, w, 3) float32 for the photo's box ``box`` = (x0, y0, x1, y1). It depends on
+    the person and the edit regions only, so a shopper trying a catalog computes it once."""
+
+    box: tuple[int, int, int, int]
+    rgb: np.ndarray
+
+
+def fill_removed(pa, regions: EditRegions, *, skin_light: np.ndarray | None = None) -> FilledRegion | None:
+    """Fill ``regions.remove`` of the photo (layer 1 of :func:`compose`): background from the
+    photo's background pixels only, the lower garment from its own pixels, skin
+    (:func:`synthesize_skin`, matched to the person's real skin where they touch) where the
+    body was. ``skin_light``: optional (H, W) light map for the skin. None if nothing is removed."""
+    img = pa.image
+    box = _box(regions.remove, pad=2)
+    if box is None:
+        return None
+    x0, y0, x1, y1 = box
+    ys, xs = slice(y0, y1), slice(x0, x1)
+    crop = img[ys, xs].astype(np.float32)
+    parse = pa.parse[ys, xs]
+    remove, skin, lower = regions.remove[ys, xs], regions.skin[ys, xs], regions.lower[ys, xs]
+    sw = pa.frame.shoulder_width
+    out = crop.copy()
+    back = remove & ~skin & ~lower
+    if back.any():
+        known = (pa.parse == Cihp.BACKGROUND) & ~regions.remove
+        out[back] = pushpull_field(img, known, box=box, max_side=256)[back]
+    if lower.any():
+        known = np.isin(pa.parse, LOWER_GARMENT) & ~regions.remove
+        if known.any():
+            out[lower] = pushpull_field(img, known, box=box, max_side=256)[lower]
+        else:
+            skin = skin | lower
+    if skin.any():
+        ref = visible_skin(img, pa.parse, usable=~regions.remove)
+        light = None if skin_light is None else skin_light[ys, xs]
+        field = None
+        known = _erode(np.isin(pa.parse, SKIN_IDS), 1) & ~regions.remove
+        if regions.protocol == Protocol.PHOTO and known.sum() >= 60:
+            field = pushpull_field(img, known, box=box, max_side=128)
+        out[skin] = _matched_skin(crop, skin, parse, remove, ref, light, field, sw)[skin]
+    return FilledRegion(box=box, rgb=out)
+
+
 def compose(pa, regions: EditRegions, layer: GarmentLayer, *, shading: np.ndarray | None = None,
-            skin_light: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+            skin_light: np.ndarray | None = None, filled: FilledRegion | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The try-on image ((H, W, 3) uint8) and the changed region ((H, W) bool).
 
     ``pa``: the :class:`~fitroom.person.analyze.PersonAnalysis`; ``shading``: optional
-    multiplicative (H, W) map for the garment (the old garment's folds); ``skin_light``:
-    optional (H, W) light map for made skin. Work is done on the bounding box of what may
+    multiplicative (H, W) map for the garment (the old garment's folds; used where the garment
+    is); ``skin_light``: optional (H, W) light map for made skin; ``filled``: the removed
+    region already made by :func:`fill_removed` (computed here when None; the engine's
+    ``layer.rendered`` replaces it when given). Work is done on the bounding box of what may
     change; everything else is copied."""
     img = pa.image
     h, w = img.shape[:2]
@@ -184,7 +233,7 @@ def compose(pa, regions: EditRegions, layer: GarmentLayer, *, shading: np.ndarra
     crop = img[ys, xs].astype(np.float32)
     parse = pa.parse[ys, xs]
     remove, keep = regions.remove[ys, xs], regions.keep[ys, xs]
-    skin, lower = regions.skin[ys, xs], regions.lower[ys, xs]
+    skin = regions.skin[ys, xs]
     sw = pa.frame.shoulder_width
     f = pa.frame.shifted(x0, y0)
 
@@ -193,30 +242,19 @@ def compose(pa, regions: EditRegions, layer: GarmentLayer, *, shading: np.ndarra
     if layer.rendered is not None:
         out[remove] = layer.rendered[ys, xs][remove]
     else:
-        back = remove & ~skin & ~lower
-        if back.any():
-            known = (pa.parse == Cihp.BACKGROUND) & ~regions.remove
-            out[back] = pushpull_field(img, known, box=box, max_side=256)[back]
-        if lower.any():
-            known = np.isin(pa.parse, LOWER_GARMENT) & ~regions.remove
-            if known.any():
-                out[lower] = pushpull_field(img, known, box=box, max_side=256)[lower]
-            else:
-                skin = skin | lower
-        if skin.any():
-            ref = visible_skin(img, pa.parse, usable=~regions.remove)
-            light = None if skin_light is None else skin_light[ys, xs]
-            field = None
-            known = _erode(np.isin(pa.parse, SKIN_IDS), 1) & ~regions.remove
-            if regions.protocol == Protocol.PHOTO and known.sum() >= 60:
-                field = pushpull_field(img, known, box=box, max_side=128)
-            out[skin] = _matched_skin(crop, skin, parse, remove, ref, light, field, sw)[skin]
+        if filled is None:
+            filled = fill_removed(pa, regions, skin_light=skin_light)
+        if filled is not None:
+            fx0, fy0, fx1, fy1 = filled.box  # inside ``box``: the removed region is part of it
+            win = (slice(fy0 - y0, fy1 - y0), slice(fx0 - x0, fx1 - x0))
+            m = remove[win]
+            out[win][m] = filled.rgb[m]
 
     # 2. the garment's torso (with the old garment's folds in the everyday protocol)
     rgb = layer.rgb[ys, xs]
-    if shading is not None:
-        rgb = rgb * shading[ys, xs, None]
     pres = present[ys, xs]
+    if shading is not None:
+        rgb = rgb * np.where(layer.alpha[ys, xs] > 0.5, shading[ys, xs], 1.0)[..., None]
     _over(out, rgb, layer.torso_alpha[ys, xs] * pres)
 
     # 3. arms in front of the garment's torso: the photo's own, and the skin made for arms
@@ -232,6 +270,9 @@ def compose(pa, regions: EditRegions, layer: GarmentLayer, *, shading: np.ndarra
                 segs = arm_segments(f, side, hand=0.3)
                 arm_zone |= draw_capsules((hh, ww), segs[:1], 0.12 * sw) | draw_capsules((hh, ww), segs[1:], 0.095 * sw)
             made = skin & arm_zone & (layer.sleeve_alpha[ys, xs] < 0.5)
+            # not over the garment's shoulders and armholes, where the arm's root is behind it
+            yy, xx = np.mgrid[0:hh, 0:ww].astype(np.float32)
+            made &= along_body(f, xx, yy) > 0.35
             if made.any():
                 ref = visible_skin(img, pa.parse, usable=~regions.remove)
                 arm_rgb = synthesize_skin(crop, made, ref, radius=0.06 * sw, seed=1)

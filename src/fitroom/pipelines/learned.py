@@ -14,7 +14,8 @@ inside the region that may change; every other pixel is the photo's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
@@ -43,8 +44,8 @@ class LearnedOutput:
 
     crop: tuple[int, int, int, int]  # x0, y0, x1, y1 of the network crop in the photo
     warped_garment: np.ndarray  # (h, w, 3) uint8 at network resolution
-    composition_mask: np.ndarray  # (h, w) float32 at network resolution
-    rendered: np.ndarray  # (h, w, 3) uint8: the generator's rendering at network resolution
+    composition_mask: np.ndarray | None  # (h, w) float32 at network resolution (leak-free protocol only)
+    rendered: np.ndarray | None  # (h, w, 3) uint8: the generator's rendering (leak-free protocol only)
 
 
 #: framing of the training photos (fitroom's synthetic set and VITON-HD alike): the neck at
@@ -133,8 +134,8 @@ class NetworkInputs:
     agnostic: np.ndarray  # (h, w, 3) uint8: the photo, the agnostic region painted GREY
     parse: np.ndarray  # (h, w) CIHP ids
     keypoints: np.ndarray  # (25, 3) BODY_25 in network pixels
-    garment: np.ndarray  # (h, w, 3) uint8 product photo
-    garment_mask: np.ndarray  # (h, w) uint8 0/1
+    garment: np.ndarray | None  # (h, w, 3) uint8 product photo
+    garment_mask: np.ndarray | None  # (h, w) uint8 0/1
 
 
 def network_inputs(pa, ga, size: tuple[int, int], *, dress: bool = False,
@@ -148,6 +149,15 @@ def network_inputs(pa, ga, size: tuple[int, int], *, dress: bool = False,
     of another shape is another input to the networks (``fitroom evaluate``, same weights,
     with this vs the parse-shaped region used before, commit 77138f9: held-out synthetic SSIM
     0.861 vs 0.837, ../shared/realdata 0.800 vs 0.782)."""
+    p = person_inputs(pa, size, dress=dress, box=box)
+    return replace(p, garment=cv2.resize(ga.image, (size[1], size[0]), interpolation=cv2.INTER_AREA),
+                   garment_mask=cv2.resize(ga.mask.astype(np.uint8), (size[1], size[0]), interpolation=cv2.INTER_NEAREST))
+
+
+def person_inputs(pa, size: tuple[int, int], *, dress: bool = False,
+                  box: tuple[int, int, int, int] | None = None) -> NetworkInputs:
+    """The person half of :func:`network_inputs` (``garment`` and ``garment_mask`` left None):
+    it depends on the person alone, so the engine computes it once per photo."""
     h_net, w_net = size
     img = pa.image
     if box is None:
@@ -164,20 +174,47 @@ def network_inputs(pa, ga, size: tuple[int, int], *, dress: bool = False,
         box=box,
         agnostic=cv2.resize(_take(agnostic, box), (w_net, h_net), interpolation=cv2.INTER_AREA),
         parse=cv2.resize(_take(pa.parse, box), (w_net, h_net), interpolation=cv2.INTER_NEAREST),
-        keypoints=kp,
-        garment=cv2.resize(ga.image, (w_net, h_net), interpolation=cv2.INTER_AREA),
-        garment_mask=cv2.resize(ga.mask.astype(np.uint8), (w_net, h_net), interpolation=cv2.INTER_NEAREST),
-    )
+        keypoints=kp, garment=None, garment_mask=None)
 
 
 def _clean_alpha(alpha: np.ndarray, size: int) -> np.ndarray:
     """The warped garment's mask without the flow's frayed edges: opened and closed at about
-    1% of ``size`` px, then anti-aliased over a pixel (float32 in [0, 1])."""
-    r = max(1, int(round(0.008 * size)))
+    1% of ``size`` px (on a half-resolution copy: frays are coarse), then anti-aliased over a
+    pixel (float32 in [0, 1])."""
+    h, w = alpha.shape
+    half = (max(1, w // 2), max(1, h // 2))
+    r = max(1, int(round(0.004 * size)))
     k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
-    m = (alpha > 0.5).astype(np.uint8)
+    m = (cv2.resize(alpha, half, interpolation=cv2.INTER_AREA) > 0.5).astype(np.uint8)
     m = cv2.morphologyEx(cv2.morphologyEx(m, cv2.MORPH_OPEN, k), cv2.MORPH_CLOSE, k)
-    return cv2.GaussianBlur(m.astype(np.float32), (0, 0), 0.7)
+    up = cv2.resize(m.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
+    # where the clean-up kept the edge, the warped mask's own (finer) edge stays
+    return np.where(np.abs(up - (alpha > 0.5)) < 0.5, alpha, up).astype(np.float32)
+
+
+def _warp_full(ga, flow: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """The product photo and its masks warped into a box of ``size`` (w, h) by the network's
+    ``flow`` ((h_net, w_net, 2), normalised ``align_corners=False`` units, see
+    :mod:`fitroom.models.warp_flow`), upsampled bilinearly. One ``cv2.remap`` of the photo at
+    its own resolution (shrunk first only when it is over 1.5x the box, against aliasing).
+    Returns RGB (h, w, 3) float32 0..255 and (h, w, 2) float32 [garment, sleeves] in [0, 1]."""
+    bw, bh = size
+    img = ga.image
+    parts = np.dstack([ga.mask, ga.sleeve_masks[0] | ga.sleeve_masks[1]]).astype(np.uint8) * 255
+    gh, gw = img.shape[:2]
+    if gw > 1.5 * bw and gh > 1.5 * bh:
+        img = cv2.resize(img, (bw, bh), interpolation=cv2.INTER_AREA)
+        parts = cv2.resize(parts, (bw, bh), interpolation=cv2.INTER_AREA)
+        gh, gw = bh, bw
+    f = cv2.resize(flow.astype(np.float32), (bw, bh), interpolation=cv2.INTER_LINEAR)
+    gx = (np.arange(bw, dtype=np.float32) * 2 + 1) / bw - 1
+    gy = (np.arange(bh, dtype=np.float32) * 2 + 1) / bh - 1
+    mx = ((gx[None, :] + f[..., 0] + 1) * gw - 1) / 2
+    my = ((gy[:, None] + f[..., 1] + 1) * gh - 1) / 2
+    m1, m2 = cv2.convertMaps(mx, my, cv2.CV_16SC2)  # fixed point: one conversion, two fast remaps
+    rgb = cv2.remap(img, m1, m2, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+    p = cv2.remap(parts, m1, m2, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float32) / 255.0
+    return rgb, p
 
 
 class LearnedEngine:
@@ -201,6 +238,7 @@ class LearnedEngine:
         self.warp = load(warp_dir, device=device).eval()
         self.gen = load(tryon_dir, device=device).eval()
         self.size = tuple(self.gen.input_size)  # (H, W)
+        self._people: OrderedDict = OrderedDict()  # (id(pa), dress) -> (pa, person_inputs)
 
     name = "learned"
 
@@ -217,29 +255,35 @@ class LearnedEngine:
         img = pa.image
         H, W = img.shape[:2]
         dress = ga.category == GarmentCategory.DRESS
-        net = network_inputs(pa, ga, self.size, dress=dress)
+        key = (id(pa), dress)
+        hit = self._people.get(key)
+        if hit is None or hit[0] is not pa:
+            hit = (pa, person_inputs(pa, self.size, dress=dress))
+            self._people[key] = hit
+            if len(self._people) > 16:
+                self._people.popitem(last=False)
+        h_net, w_net = self.size
+        net = replace(hit[1], garment=cv2.resize(ga.image, (w_net, h_net), interpolation=cv2.INTER_AREA),
+                      garment_mask=cv2.resize(ga.mask.astype(np.uint8), (w_net, h_net), interpolation=cv2.INTER_NEAREST))
         x0, y0, x1, y1 = box = net.box
         dev = self.device
         # the kept body-part channels as in training too (UPPER_CHANGING, dresses included)
         rep = person_representation(torch.from_numpy(net.keypoints)[None].to(dev),
                                     torch.from_numpy(net.parse.astype(np.int64))[None].to(dev), _to_t(net.agnostic).to(dev))
         w_out = self.warp(rep, _to_t(net.garment).to(dev), torch.from_numpy(net.garment_mask)[None, None].float().to(dev))
-        t_out = self.gen(rep, w_out.warped_garment, w_out.warped_mask)
+        # the generator's rendering and blend are used only in the leak-free protocol: the
+        # everyday one keeps the photo's own person and makes skin and background itself
+        t_out = self.gen(rep, w_out.warped_garment, w_out.warped_mask) if regions.protocol == Protocol.PAIRED else None
 
-        # back to the photo: the flow on the full-resolution garment and its part masks
+        # back to the photo: the flow on the full-resolution garment and its part masks, in one
+        # sampling pass (RGB 0..255, mask, sleeves)
         bh, bw = y1 - y0, x1 - x0
-        flow = F.interpolate(w_out.flow, size=(bh, bw), mode="bilinear", align_corners=False)
-        g_full = _to_t(cv2.resize(ga.image, (bw, bh), interpolation=cv2.INTER_AREA)).to(dev)
-        parts = np.dstack([ga.mask, ga.sleeve_masks[0] | ga.sleeve_masks[1]]).astype(np.float32)
-        parts = cv2.resize(parts, (bw, bh), interpolation=cv2.INTER_AREA)
-        p_full = torch.from_numpy(parts).permute(2, 0, 1)[None].to(dev)
-        warped_full = warp(g_full, flow)
-        parts_w = warp(p_full, flow)[0].clamp(0, 1).cpu().numpy()
-        rgb_c = (warped_full[0].permute(1, 2, 0).cpu().numpy() + 1) * 127.5
+        rgb_c, parts = _warp_full(ga, w_out.flow[0].permute(1, 2, 0).cpu().numpy(), (bw, bh))
+        parts_w = parts.transpose(2, 0, 1)
         alpha_c, sleeve_c = _clean_alpha(parts_w[0], bh), np.minimum(parts_w[1], parts_w[0])
         sleeve_c = np.minimum(sleeve_c, alpha_c)
         rendered_c = None
-        if regions.protocol == Protocol.PAIRED:
+        if t_out is not None:
             comp = F.interpolate(t_out.composition_mask, size=(bh, bw), mode="bilinear", align_corners=False)
             alpha_c = ((comp[0, 0] * self.garment_trust).clamp(0, 1).cpu().numpy() * parts_w[0])
             sleeve_c = np.minimum(parts_w[1], alpha_c)
@@ -259,5 +303,5 @@ class LearnedEngine:
                              draw_arms=rendered_c is None)
         small = lambda t: ((t[0].permute(1, 2, 0).cpu().numpy() + 1) * 127.5).clip(0, 255).astype(np.uint8)  # noqa: E731
         return layer, LearnedOutput(crop=box, warped_garment=small(w_out.warped_garment),
-                                    composition_mask=t_out.composition_mask[0, 0].cpu().numpy(),
-                                    rendered=small(t_out.rendered))
+                                    composition_mask=None if t_out is None else t_out.composition_mask[0, 0].cpu().numpy(),
+                                    rendered=None if t_out is None else small(t_out.rendered))

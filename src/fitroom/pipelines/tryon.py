@@ -18,7 +18,7 @@ from fitroom.garment import GarmentAnalysis, analyze_garment
 from fitroom.labels import UPPER_BODY_GARMENT, GarmentCategory, KeypointFormat
 from fitroom.person.analyze import PersonAnalysis, analyze_person
 from fitroom.pipelines.classical import ClassicalEngine, WarpedGarment, body_width_profile, shading_map  # noqa: F401
-from fitroom.pipelines.compose import GarmentLayer, compose
+from fitroom.pipelines.compose import FilledRegion, GarmentLayer, compose, fill_removed
 from fitroom.pipelines.placement import GarmentPlacement
 from fitroom.pipelines.regions import LOWER_GARMENT, EditRegions, Protocol, edit_regions
 
@@ -89,6 +89,19 @@ class _Lru(OrderedDict):
         return val
 
 
+class _Prepared:
+    """The person-only half of a try-on (see :meth:`TryOnPipeline._prepare`)."""
+
+    def __init__(self, pa: PersonAnalysis, regions: EditRegions, light: np.ndarray | None):
+        self.pa, self.regions, self.light = pa, regions, light
+        self._filled: FilledRegion | None | bool = False
+
+    def filled(self) -> FilledRegion | None:
+        if self._filled is False:
+            self._filled = fill_removed(self.pa, self.regions, skin_light=self.light)
+        return self._filled
+
+
 class TryOnPipeline:
     """Try garments on people. Person and garment analyses are cached by image content.
 
@@ -116,6 +129,7 @@ class TryOnPipeline:
             self._learned = self._engine = LearnedEngine(root / "warp", root / "tryon", device=device)
         self._people = _Lru(cache_size)
         self._garments = _Lru(cache_size)
+        self._prepared = _Lru(cache_size)
 
     def warm_up(self) -> None:
         """Load the person-analysis models now instead of on the first photo."""
@@ -128,6 +142,27 @@ class TryOnPipeline:
         kp = None if keypoints is None else keypoints[0]
         key = _digest(image, kp, parse) + (str(keypoints[1]) if keypoints else "")
         return self._people.get_or(key, lambda: analyze_person(image, keypoints=keypoints, parse=parse))
+
+    def _prepare(self, pa: PersonAnalysis, dress: bool, protocol: Protocol) -> _Prepared:
+        """What a try-on needs of the person alone, cached with the person: the edit regions,
+        the old garment's light and (on first use) the removed region made anew."""
+        key = (id(pa), dress, protocol)
+        hit = self._prepared.get(key)
+        if hit is not None and hit.pa is pa:
+            self._prepared.move_to_end(key)
+            return hit
+        regions = edit_regions(pa.parse, pa.frame, GarmentCategory.DRESS if dress else GarmentCategory.SHORT_SLEEVE_TOP,
+                               protocol)
+        light = None
+        if protocol == Protocol.PHOTO:
+            # the old garment's folds and light, for the new garment and for the skin it leaves bare
+            old = regions.remove & np.isin(pa.parse, UPPER_BODY_GARMENT + LOWER_GARMENT)
+            light = shading_map(pa.image, old, sigma=0.1 * pa.frame.shoulder_width)
+        prep = _Prepared(pa=pa, regions=regions, light=light)
+        self._prepared[key] = prep
+        if len(self._prepared) > self._prepared.size:
+            self._prepared.popitem(last=False)
+        return prep
 
     def analyze_garment(self, image: np.ndarray, mask: np.ndarray | None = None,
                         category: GarmentCategory | str | None = None) -> GarmentAnalysis:
@@ -156,18 +191,16 @@ class TryOnPipeline:
         protocol = Protocol(protocol)
         t: dict[str, float] = {}
         t0 = time.perf_counter()
-        regions = edit_regions(pa.parse, pa.frame, ga.category, protocol)
-        layer, extra = self._engine.render(pa, ga, regions)
-        t["warp" if self.engine == "classical" else "networks"] = (time.perf_counter() - t0) * 1e3
+        prep = self._prepare(pa, ga.category == GarmentCategory.DRESS, protocol)
+        regions = prep.regions
+        t["regions"] = (time.perf_counter() - t0) * 1e3
         t1 = time.perf_counter()
-        shading = light = None
-        if protocol == Protocol.PHOTO:
-            # the old garment's folds and light, for the new garment and for the skin it leaves bare
-            old = regions.remove & np.isin(pa.parse, UPPER_BODY_GARMENT + LOWER_GARMENT)
-            light = shading_map(pa.image, old, sigma=0.1 * pa.frame.shoulder_width)
-            shading = np.where(layer.alpha > 0.5, light, 1.0).astype(np.float32)
-        image, changed = compose(pa, regions, layer, shading=shading, skin_light=light)
-        t["compose"] = (time.perf_counter() - t1) * 1e3
+        layer, extra = self._engine.render(pa, ga, regions)
+        t["warp" if self.engine == "classical" else "networks"] = (time.perf_counter() - t1) * 1e3
+        t2 = time.perf_counter()
+        filled = prep.filled() if layer.rendered is None else None
+        image, changed = compose(pa, regions, layer, shading=prep.light, skin_light=prep.light, filled=filled)
+        t["compose"] = (time.perf_counter() - t2) * 1e3
         placement, warped, learned = (extra + (None,)) if self.engine == "classical" else (None, None, extra)
         return TryOnResult(image=image, person=pa, garment=ga, placement=placement, warped=warped,
                            removed_region=regions.remove, changed_region=changed, protocol=protocol, timings_ms=t,
