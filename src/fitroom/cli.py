@@ -70,18 +70,28 @@ def tryon(
 def demo(
     out: Annotated[Path, typer.Option("-o", "--out", help="Folder for the results.")] = Path("out/demo"),
     engine: Annotated[str, typer.Option(help="learned (default) or classical.")] = "learned",
+    person_photo: Annotated[Optional[Path], typer.Option("--person", help="Your own photo instead of the bundled one.")] = None,
+    garments: Annotated[Optional[Path], typer.Option("--garments", help="A folder of product photos instead of the bundled garments.")] = None,
 ) -> None:
-    """Try every bundled example garment on the bundled example photo."""
+    """Try every bundled example garment on the bundled example photo (or yours)."""
     from fitroom.examples import example_garments, example_person
     from fitroom.imaging import load_image, save_image
     from fitroom.pipelines import TryOnPipeline
     from fitroom.pipelines.debug import save_debug, side_by_side
 
     pipe = TryOnPipeline(engine)
-    person = load_image(example_person())
+    person = load_image(person_photo if person_photo is not None else example_person())
     pa = pipe.analyze_person(person)
     tiles = [person]
-    for g in example_garments():
+    if garments is not None:
+        if not garments.is_dir():
+            raise FitroomError(f"--garments {garments} is not a folder")
+        paths = sorted(p for p in garments.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png", ".webp"))
+        if not paths:
+            raise FitroomError(f"no JPEG, PNG or WebP product photos in {garments}")
+    else:
+        paths = example_garments()
+    for g in paths:
         result = pipe(pa, load_image(g))
         path = out / f"{g.stem}.png"
         save_image(path, result.image)
@@ -107,6 +117,7 @@ def evaluate(
     report: Annotated[bool, typer.Option("--report/--no-report", help="Write OUT/report.html with plots and image grids.")] = True,
     grid_rows: Annotated[int, typer.Option(help="Report: grid rows of the first samples per subset (plus its 8 worst).")] = 8,
     every_garment: Annotated[bool, typer.Option("--every-garment", help="Unpaired subsets: every garment on every person.")] = False,
+    shift_garments: Annotated[bool, typer.Option("--shift-garments", help="Every person with the next sample's garment, as an everyday try-on (a paired set measured unpaired).")] = False,
 ) -> None:
     """Measure try-on quality (SSIM, PSNR), preservation of face/hair/background/lower body, garment masks and
     parse maps against ground truth; writes metrics.json, images/ and an HTML report."""
@@ -116,7 +127,8 @@ def evaluate(
         raise FitroomError("--grid-rows must be 0 or more")
     result = run_eval(data, out, analysis=analysis, limit=limit, debug=debug, split=split, engine=engine,
                       weights=weights, lpips_weights=lpips_weights, inception_weights=inception_weights,
-                      report=report, grid_rows=grid_rows, every_garment=every_garment)
+                      report=report, grid_rows=grid_rows, every_garment=every_garment,
+                      shift_garments=shift_garments)
     for name, s in result["subsets"].items():
         parts = [f"{name}: n={s['n']} failed={s['failed']}"]
         for k in ("ssim", "ssim_garment", "ms_ssim", "psnr", "baseline_agnostic_ssim", "garment_mask_iou", "parse_iou_upper_clothes",

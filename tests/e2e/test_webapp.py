@@ -345,9 +345,12 @@ def test_own_garment(open_page, e2e):
     page.wait_for_selector("#garment-dialog[open]")
     assert page.input_value("#garment-name") == "Top longsleeve solid"
     page.fill("#garment-name", "My red jumper")
+    assert page.input_value("#garment-category") == ""  # detected unless the shopper says
+    page.select_option("#garment-category", "long-sleeve top")
     e2e.shot(page, "50_add_garment")
     page.click("#garment-submit")
     page.wait_for_selector("#garment-dialog:not([open])", state="attached", timeout=60_000)
+    assert "long-sleeve top" in page.inner_text(".toast.success").lower()
     mine = page.locator("#garment-grid .garment[data-owner=me]")
     mine.first.wait_for()
     assert "My red jumper" in mine.first.inner_text() and "Yours" in mine.first.inner_text()

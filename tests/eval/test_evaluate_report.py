@@ -68,3 +68,37 @@ def test_a_try_on_that_alters_the_face_is_flagged(data, tmp_path, monkeypatch):
         assert r["preserve_face_changed"] > 0.9 and r["preserve_ok"] is False
     assert m["subsets"]["all"]["preserve_violations"] == len(ok)
     assert not (tmp_path / "bad" / "report.html").exists()
+
+
+def test_everyday_measures_on_a_paired_set_measured_unpaired(data, tmp_path):
+    """--shift-garments: every person gets another sample's garment as an everyday try-on,
+    measured by kept body, skin colour and seams, broken down by skin tone."""
+    from fitroom.eval.evaluate import evaluate
+
+    m = evaluate(data, tmp_path / "ev", split="test", shift_garments=True, engine="classical", grid_rows=2)
+    ok = [r for r in m["samples"] if r["status"] == "ok"]
+    assert ok and not any(r["paired"] for r in ok)
+    for r in ok:
+        assert r["ssim"] is None if "ssim" in r else True  # no ground truth
+        assert 0.0 <= r["kept_body"] <= 1.0 if r["kept_body"] is not None else True
+        assert (tmp_path / "ev" / "images" / f"{r['person']}__{r['garment']}.png").is_file()
+    s = m["subsets"]["all"]
+    assert s["kept_body"] is not None and s["kept_body"] >= 0.9
+    # breakdowns carry the everyday measures too (by skin tone when the test split has several)
+    assert all("kept_body" in g for b in s["breakdowns"].values() for g in b.values())
+    assert "everyday" in (tmp_path / "ev" / "report.html").read_text()
+
+
+def test_every_garment_tries_every_garment_of_an_unpaired_subset_on_every_person():
+    from pathlib import Path
+
+    from fitroom.data.sample import TryOnSample
+    from fitroom.eval.evaluate import _every_garment
+
+    def s(p, g, paired=False):
+        return TryOnSample(person_id=p, garment_id=g, person_path=Path(p), garment_path=Path(g), paired=paired,
+                           subset="x")
+
+    out = _every_garment([s("a", "1"), s("b", "2"), s("c", "3"), s("d", "d", paired=True)])
+    pairs = {(x.person_id, x.garment_id) for x in out}
+    assert len(out) == 10 and ("a", "3") in pairs and ("c", "1") in pairs and ("d", "d") in pairs

@@ -42,8 +42,8 @@ def everyday_measures(person: np.ndarray, result, parse: np.ndarray) -> dict:
     from fitroom.pipelines.compose import SKIN_IDS, visible_skin
     from fitroom.pipelines.regions import LOWER_GARMENT
 
-    covered = result.layer.alpha > 0.5
-    row = {"kept_body": kept_body(person, result.image, parse, covered)}
+    # what the new garment covers, its anti-aliased rim included (part garment)
+    row = {"kept_body": kept_body(person, result.image, parse, result.layer.alpha > 0.02)}
     # the garment's own edge (and its anti-aliased rim, part garment) is neither made skin nor a seam
     near = cv2.dilate((result.layer.alpha > 0.02).astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
     made = result.regions.skin & ~near & result.changed_region
@@ -76,6 +76,22 @@ def _every_garment(samples: list) -> list:
                 gs = garments[g]
                 out.append(replace(people[p], garment_id=gs.garment_id, garment_path=gs.garment_path,
                                    garment_mask_path=gs.garment_mask_path))
+    return out
+
+
+def _shift_garments(samples: list) -> list:
+    """Each sample with the garment of the next sample of its subset, unpaired."""
+    from dataclasses import replace
+
+    out, by_subset = [], defaultdict(list)
+    for s in samples:
+        by_subset[s.subset].append(s)
+    for group in by_subset.values():
+        for i, s in enumerate(group):
+            g = group[(i + 1) % len(group)]
+            out.append(replace(s, garment_id=g.garment_id, garment_path=g.garment_path,
+                               garment_mask_path=g.garment_mask_path, paired=len(group) == 1 and s.paired,
+                               texture_coords_path=None))
     return out
 
 
@@ -125,12 +141,17 @@ def _breakdowns(rows: list[dict], meta: dict[str, dict]) -> dict:
     out: dict[str, dict] = {}
 
     def stats(g: list[dict]) -> dict:
-        d = {"n": len(g), "ssim": _mean(x["ssim"] for x in g), "psnr": _mean(x["psnr"] for x in g)}
+        d = {"n": len(g), "ssim": _mean(x.get("ssim") for x in g), "psnr": _mean(x.get("psnr") for x in g)}
         if any(x.get("preserve_all_changed") is not None for x in g):
             d["preserve_all_changed"] = _mean(x.get("preserve_all_changed") for x in g)
+        if any(x.get("kept_body") is not None for x in g):  # everyday try-ons
+            d["kept_body"] = _mean(x.get("kept_body") for x in g)
+            for k in ("skin_delta_e", "seam_ratio"):
+                v = [x[k] for x in g if x.get(k) is not None]
+                d[f"{k}_median"] = float(np.median(v)) if v else None
         return d
 
-    paired = [r for r in rows if r.get("ssim") is not None]
+    paired = [r for r in rows if r.get("ssim") is not None or r.get("kept_body") is not None]
     keys = sorted({k for r in paired for k in meta.get(r["person"], {})} - {"id", "index", "person_id", "garment_id", "split", "seed"})
     for k in keys:
         groups = defaultdict(list)
@@ -152,12 +173,14 @@ def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limi
              debug: bool = False, split: str | None = None, engine: str = DEFAULT_ENGINE,
              weights: str | Path | None = None, lpips_weights: str | Path | None = None,
              inception_weights: str | Path | None = None, report: bool = True, grid_rows: int = 8,
-             every_garment: bool = False) -> dict:
+             every_garment: bool = False, shift_garments: bool = False) -> dict:
     """Run the evaluation; writes ``out/metrics.json`` and ``out/images/<person stem>.png``
     (and with ``debug``, one image per stage in ``out/debug/<person stem>/``; with
     ``report``, ``out/report.html`` with plots and image grids of the first ``grid_rows``
     samples of each subset and its 8 worst by SSIM). ``every_garment``: unpaired subsets try
-    every garment of the subset on every person (images ``<person>__<garment>.png``).
+    every garment of the subset on every person (images ``<person>__<garment>.png``);
+    ``shift_garments``: every person gets the next sample's garment of its subset, as an
+    everyday try-on (a paired set, such as fitroom's synthetic one, measured unpaired).
 
     Everyday try-ons (unpaired samples) are measured by :mod:`fitroom.eval.everyday`:
     ``kept_body`` (own arm, hand and neck pixels of the parse, eroded 2 px, unchanged where
@@ -180,6 +203,8 @@ def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limi
     meta = _read_meta(Path(data))
     if every_garment:
         samples = _every_garment(samples)
+    if shift_garments:
+        samples = _shift_garments(samples)
     if limit is not None:
         samples = samples[:limit]
     from fitroom.eval.feature_metrics import LPIPS, InceptionFeatures, fid_from_features, kid_from_features, \
@@ -229,7 +254,7 @@ def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limi
                 given_mask = cv2.resize(given_mask.astype(np.uint8), (garment.shape[1], garment.shape[0]),
                                         interpolation=cv2.INTER_NEAREST).astype(bool)
             result = pipe(pa, pipe.analyze_garment(garment, mask=given_mask), protocol=protocol)
-            stem = f"{s.person_id}__{s.garment_id}" if every_garment and not s.paired else s.person_id
+            stem = f"{s.person_id}__{s.garment_id}" if (every_garment or shift_garments) and not s.paired else s.person_id
             save_image(out / "images" / f"{stem}.png", result.image)
             if protocol == Protocol.PHOTO:
                 row.update(everyday_measures(person, result, gt_parse if gt_parse is not None else pa.parse))

@@ -153,6 +153,12 @@ class GridCollector:
         lines = [(row["person"], _INK), (f"garment {row['garment']}", _MUTED), (str(row.get("category", "")), _MUTED)]
         if row.get("ssim") is not None:
             lines.append((f"SSIM {row['ssim']:.3f}  PSNR {row['psnr']:.1f}", _INK))
+        if row.get("kept_body") is not None:
+            lines.append((f"kept body {row['kept_body']:.3f}", _INK if row["kept_body"] >= 0.98 else _BAD))
+        if row.get("skin_delta_e") is not None:
+            lines.append((f"skin dE {row['skin_delta_e']:.1f}", _INK if row["skin_delta_e"] <= 5 else _BAD))
+        if row.get("seam_ratio") is not None:
+            lines.append((f"seam x{row['seam_ratio']:.2f}", _INK if row["seam_ratio"] <= 1.2 else _BAD))
         ch = row.get("preserve_all_changed")
         if ch is not None:
             lines.append((f"preserved changed {100 * ch:.2f}%", _INK if row.get("preserve_ok") else _BAD))
@@ -292,6 +298,9 @@ _SUMMARY_ROWS = [
     *[(f"preserve_{k}_changed", f"\u2003{k.replace('_', ' ')} changed") for k in PRESERVED_REGIONS],
     ("preserve_all_mad", "preserved mean abs diff (0-255)"),
     ("preserve_violations", f"samples altering a preserved region (>{100 * MAX_CHANGED:g}%)"),
+    ("kept_body", "everyday: own arm, hand, neck pixels kept where not covered ↑ (target ≥ 0.98)"),
+    ("skin_delta_e_median", "everyday: made skin vs own skin, median CIEDE2000 ↓ (target ≤ 5)"),
+    ("seam_ratio_median", "everyday: seam step / the photo's own, median ↓ (target ≤ 1.2)"),
     ("garment_mask_iou", "garment mask IoU"), ("parse_iou_upper_clothes", "own parse IoU: upper clothes"),
     ("parse_iou_face", "own parse IoU: face"), ("parse_iou_person", "own parse IoU: person"),
     ("failures_by_cause", "failures by cause"), ("own_analysis_failures", "own-analysis failures"),

@@ -136,6 +136,22 @@ def synthesize_skin(image: np.ndarray, region: np.ndarray, reference: np.ndarray
     return out
 
 
+def _mirror_fill(out: np.ndarray, crop: np.ndarray, region: np.ndarray, source: np.ndarray) -> None:
+    """Continue the lower garment upwards into ``region`` with its own texture (in place): each
+    pixel takes the ``source`` pixel mirrored about the garment's top edge in its column (the
+    waistband and the fabric's weave continue); pixels whose mirror is not ``source`` keep the
+    smooth fill already in ``out``."""
+    h, w = region.shape
+    has = source.any(axis=0)
+    top = np.where(has, source.argmax(axis=0), h)  # first source row per column
+    ys, xs = np.nonzero(region)
+    sy = 2 * top[xs] - ys
+    ok = has[xs] & (ys < top[xs]) & (sy < h)
+    ys, xs, sy = ys[ok], xs[ok], sy[ok]
+    ok = source[sy, xs]
+    out[ys[ok], xs[ok]] = crop[sy[ok], xs[ok]]
+
+
 def _matched_skin(crop, skin, parse, remove, ref, light, field, sw) -> np.ndarray:
     """:func:`synthesize_skin` for ``skin``, made to meet the photo's own skin without a step:
     the difference between real and made skin along the few pixels where they touch is carried
@@ -196,6 +212,7 @@ def fill_removed(pa, regions: EditRegions, *, skin_light: np.ndarray | None = No
         known = np.isin(pa.parse, LOWER_GARMENT) & ~regions.remove
         if known.any():
             out[lower] = pushpull_field(img, known, box=box, max_side=256)[lower]
+            _mirror_fill(out, crop, lower, known[ys, xs])
         else:
             skin = skin | lower
     if skin.any():
