@@ -51,11 +51,12 @@ def everyday_measures(person: np.ndarray, result, parse: np.ndarray) -> dict:
     # regenerated background, made skin, the lower garment, each against the photo's own
     reg = result.regions
     fill = result.changed_region & ~near
-    own_skin = np.isin(parse, SKIN_IDS + (Cihp.FACE,))
+    # the photo's own pixels: unchanged, and away from the new garment's edge
+    photo = ~result.changed_region & ~near
     st = seam_step(result.image, fill, [
-        (fill & reg.remove & ~reg.skin & ~reg.lower, parse == Cihp.BACKGROUND),
-        (fill & reg.skin, own_skin),
-        (fill & reg.lower, np.isin(parse, LOWER_GARMENT)),
+        (fill & reg.remove & ~reg.skin & ~reg.lower, photo & (parse == Cihp.BACKGROUND)),
+        (fill & reg.skin, photo & np.isin(parse, SKIN_IDS + (Cihp.FACE,))),
+        (fill & reg.lower, photo & np.isin(parse, LOWER_GARMENT)),
     ])
     row.update(seam=st["seam"], seam_band=st["band"], seam_ratio=st["ratio"])
     return row

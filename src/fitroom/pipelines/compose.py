@@ -152,24 +152,26 @@ def _mirror_fill(out: np.ndarray, crop: np.ndarray, region: np.ndarray, source: 
     out[ys[ok], xs[ok]] = crop[sy[ok], xs[ok]]
 
 
-def _matched_skin(crop, skin, parse, remove, ref, light, field, sw) -> np.ndarray:
-    """:func:`synthesize_skin` for ``skin``, made to meet the photo's own skin without a step:
-    the difference between real and made skin along the few pixels where they touch is carried
-    into the made skin and fades over about 0.08 shoulder widths (the offset membrane of
-    seamless cloning). Where made skin meets anything else (the background: the body's
-    outline) nothing is matched."""
-    real = np.isin(parse, SKIN_IDS + (Cihp.FACE,)) & ~remove
-    r = 3
-    ring = cv2.dilate(skin.astype(np.uint8), np.ones((2 * r + 1, 2 * r + 1), np.uint8)).astype(bool) & real
-    made = synthesize_skin(crop, skin | ring, ref, light=light, field=field, radius=0.12 * sw)
-    if ring.sum() < 10:
-        return made
-    diff = np.zeros_like(crop)
-    diff[ring] = crop[ring] - made[ring]
-    off = pushpull_field(diff, ring, max_side=256)
-    d = cv2.distanceTransform((~ring).astype(np.uint8), cv2.DIST_L2, 3)
-    fall = np.exp(-d / max(1.0, 0.08 * sw))[..., None]
-    return made + off * fall
+def _match_boundary(out: np.ndarray, made: np.ndarray, real: np.ndarray, photo: np.ndarray, reach: float) -> None:
+    """Make the ``made`` pixels of ``out`` meet the ``real`` pixels of ``photo`` (the same
+    material) without a step (in place): along the boundary, the difference between the real
+    neighbours' mean and the made value is carried into the made region and fades over about
+    ``reach`` px (the offset membrane of seamless cloning). Where made pixels meet anything
+    else (skin meeting the background: the body's outline) nothing is matched."""
+    if not made.any() or not real.any():
+        return
+    r = real.astype(np.float32)
+    cnt = cv2.boxFilter(r, -1, (3, 3), normalize=False)
+    edge = made & (cnt > 0)
+    if edge.sum() < 4:
+        return
+    mean = cv2.boxFilter(photo * r[..., None], -1, (3, 3), normalize=False) / np.maximum(cnt, 1e-6)[..., None]
+    diff = np.zeros_like(out)
+    diff[edge] = mean[edge] - out[edge]
+    off = pushpull_field(diff, edge, max_side=256)
+    d = cv2.distanceTransform((~edge).astype(np.uint8), cv2.DIST_L2, 3)
+    fall = np.exp(-d / max(1.0, reach))[..., None]
+    out[made] += (off * fall)[made]
 
 
 def _over(dst: np.ndarray, src: np.ndarray, alpha: np.ndarray) -> None:
@@ -204,15 +206,18 @@ def fill_removed(pa, regions: EditRegions, *, skin_light: np.ndarray | None = No
     remove, skin, lower = regions.remove[ys, xs], regions.skin[ys, xs], regions.lower[ys, xs]
     sw = pa.frame.shoulder_width
     out = crop.copy()
+    reach = 0.08 * sw
     back = remove & ~skin & ~lower
     if back.any():
         known = (pa.parse == Cihp.BACKGROUND) & ~regions.remove
         out[back] = pushpull_field(img, known, box=box, max_side=256)[back]
+        _match_boundary(out, back, known[ys, xs], crop, reach)
     if lower.any():
         known = np.isin(pa.parse, LOWER_GARMENT) & ~regions.remove
         if known.any():
             out[lower] = pushpull_field(img, known, box=box, max_side=256)[lower]
             _mirror_fill(out, crop, lower, known[ys, xs])
+            _match_boundary(out, lower, known[ys, xs], crop, reach)
         else:
             skin = skin | lower
     if skin.any():
@@ -222,7 +227,8 @@ def fill_removed(pa, regions: EditRegions, *, skin_light: np.ndarray | None = No
         known = _erode(np.isin(pa.parse, SKIN_IDS), 1) & ~regions.remove
         if regions.protocol == Protocol.PHOTO and known.sum() >= 60:
             field = pushpull_field(img, known, box=box, max_side=128)
-        out[skin] = _matched_skin(crop, skin, parse, remove, ref, light, field, sw)[skin]
+        out[skin] = synthesize_skin(crop, skin, ref, light=light, field=field, radius=0.12 * sw)[skin]
+        _match_boundary(out, skin, np.isin(parse, SKIN_IDS + (Cihp.FACE,)) & ~remove, crop, reach)
     return FilledRegion(box=box, rgb=out)
 
 
