@@ -228,7 +228,8 @@ def fill_removed(pa, regions: EditRegions, *, skin_light: np.ndarray | None = No
         if regions.protocol == Protocol.PHOTO and known.sum() >= 60:
             field = pushpull_field(img, known, box=box, max_side=128)
         out[skin] = synthesize_skin(crop, skin, ref, light=light, field=field, radius=0.12 * sw)[skin]
-        _match_boundary(out, skin, np.isin(parse, SKIN_IDS + (Cihp.FACE,)) & ~remove, crop, reach)
+        # a shorter reach for skin: the bulk keeps the person's own colour, only the joint is matched
+        _match_boundary(out, skin, np.isin(parse, SKIN_IDS) & ~remove, crop, 0.03 * sw)
     return FilledRegion(box=box, rgb=out)
 
 
