@@ -1,7 +1,10 @@
 """By eye: every person x every garment of an unpaired set, both engines, before and after.
 
 Usage:  .venv/bin/python benchmarks/grid_unpaired.py [--data ../shared/realdata/hd_unpaired]
-        [--engines learned,classical] [--out benchmarks/results/grid_unpaired] [--side 256]
+        [--engines learned,classical] [--out out/grid_unpaired] [--side 256]
+
+The sheets show the real photos of ../shared/realdata (non-commercial licences): they are
+written under out/ (git-ignored) and never committed.
 
 The everyday try-on (``Protocol.PHOTO``) with fitroom's own analysis (what a shopper gets).
 Writes one contact sheet per engine (``<engine>.png``: a row per person, the photo first,
@@ -39,7 +42,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=str(REALDATA / "hd_unpaired"))
     ap.add_argument("--engines", default="learned,classical")
-    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "grid_unpaired"))
+    ap.add_argument("--out", default=str(ROOT / "out" / "grid_unpaired"))
     ap.add_argument("--side", type=int, default=256)
     ap.add_argument("--people", type=int, default=None, help="only the first N people")
     a = ap.parse_args()
