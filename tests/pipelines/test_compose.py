@@ -24,7 +24,10 @@ def _assert_everyday_invariants(r, person):
     np.testing.assert_array_equal(r.image[outside], person[outside])
     assert not (r.changed_region & outside).any()
     own = np.isin(r.person.parse, ARMS + (Cihp.TORSO_SKIN,)) & ~(r.layer.alpha > 0)
-    np.testing.assert_array_equal(r.image[own], person[own])
+    # (all but the old garment's own edge where the parse gave it to the arm: a thin rim)
+    rim = own & r.regions.remove
+    assert rim.sum() <= 0.05 * max(own.sum(), 1)
+    np.testing.assert_array_equal(r.image[own & ~rim], person[own & ~rim])
     keep = r.regions.keep
     np.testing.assert_array_equal(r.image[keep], person[keep])
 

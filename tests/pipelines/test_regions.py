@@ -80,3 +80,16 @@ def test_inputs_are_not_modified_and_bad_input_is_refused():
         edit_regions(parse[..., None], frame, "dress")
     with pytest.raises(ValueError):
         edit_regions(parse, frame, "hat")
+
+
+def test_the_old_garments_edge_given_to_an_arm_is_removed_with_the_photo():
+    parse, frame = _person()
+    img = np.full(parse.shape + (3,), 230, np.uint8)
+    img[np.isin(parse, (Cihp.LEFT_ARM, Cihp.RIGHT_ARM, Cihp.TORSO_SKIN))] = (200, 150, 125)  # skin
+    img[parse == Cihp.UPPER_CLOTHES] = (20, 20, 25)  # a black top
+    img[130:132, 45:55] = (20, 20, 25)  # its sleeve hem, parsed as the right arm
+    r = edit_regions(parse, frame, GarmentCategory.SHORT_SLEEVE_TOP, Protocol.PHOTO, image=img)
+    assert r.remove[130:132, 45:55].all() and r.skin[130:132, 45:55].all()
+    assert not r.remove[136:180, 45:55].any()  # the skin-coloured arm stays
+    without = edit_regions(parse, frame, GarmentCategory.SHORT_SLEEVE_TOP, Protocol.PHOTO)
+    assert not without.remove[130:132, 45:55].any()  # without the photo: the parse decides

@@ -34,13 +34,16 @@ from fitroom.labels import ARMS, HEAD, UPPER_BODY_GARMENT, Cihp, GarmentCategory
 from fitroom.person.agnostic import agnostic_mask
 from fitroom.person.body import BodyFrame, along_body, arm_segments, draw_capsules, draw_polygon, leg_segments
 
-__all__ = ["Protocol", "EditRegions", "edit_regions", "LOWER_GARMENT", "FEET"]
+__all__ = ["Protocol", "EditRegions", "edit_regions", "garment_rim_on_skin", "LOWER_GARMENT", "FEET"]
 
 LOWER_GARMENT = (Cihp.PANTS, Cihp.SKIRT)
 FEET = (Cihp.SOCKS, Cihp.LEFT_SHOE, Cihp.RIGHT_SHOE)
 #: growth of the removed old garment into the background, in shoulder widths: the garment's
 #: own anti-aliased rim is neither garment nor background and would stay as a halo
 RIM = 0.025
+#: Lab distance (L scaled to 0..100) from the person's skin beyond which a pixel parsed as
+#: skin next to the old garment is that garment's edge
+RIM_SKIN_DELTA = 22.0
 #: below this many torso lengths from the neck, a removed top's place shows the lower garment
 WAIST = 0.9
 
@@ -93,8 +96,25 @@ def body_under(shape: tuple[int, int], frame: BodyFrame, *, chin_y: float | None
     return body
 
 
+def garment_rim_on_skin(image: np.ndarray, parse: np.ndarray, old: np.ndarray, radius: int,
+                        max_delta: float = RIM_SKIN_DELTA) -> np.ndarray:
+    """(H, W) bool: pixels parsed as the person's skin (arms, neck) within ``radius`` px of the
+    old garment whose colour is far (Lab distance over ``max_delta``) from that skin's median:
+    the old garment's own edge (a dark sleeve hem) that the parse gave to the arm."""
+    own = np.isin(parse, ARMS + (Cihp.TORSO_SKIN,))
+    ring = cv2.dilate(old.astype(np.uint8), _disk(radius)).astype(bool) & own
+    core = cv2.erode(own.astype(np.uint8), _disk(2)).astype(bool) & ~ring
+    if not ring.any() or core.sum() < 50:
+        return np.zeros(parse.shape, bool)
+    lab = lambda px: cv2.cvtColor(px.reshape(-1, 1, 3), cv2.COLOR_RGB2LAB).reshape(-1, 3).astype(np.float32)  # noqa: E731
+    ref = np.median(lab(image[core]), axis=0)
+    out = np.zeros(parse.shape, bool)
+    out[ring] = np.linalg.norm((lab(image[ring]) - ref) * (100 / 255, 1, 1), axis=1) > max_delta
+    return out
+
+
 def edit_regions(parse: np.ndarray, frame: BodyFrame, category: GarmentCategory | str,
-                 protocol: Protocol | str = Protocol.PHOTO) -> EditRegions:
+                 protocol: Protocol | str = Protocol.PHOTO, image: np.ndarray | None = None) -> EditRegions:
     """The edit regions for trying a garment of ``category`` on a person.
 
     Args:
@@ -102,6 +122,9 @@ def edit_regions(parse: np.ndarray, frame: BodyFrame, category: GarmentCategory 
         frame: the body frame, in the same pixels.
         category: the new garment's :class:`GarmentCategory` (tops and dresses).
         protocol: :class:`Protocol`.
+        image: optional (H, W, 3) uint8 photo: with it, the old garment's edge that the parse
+            gave to the arms or neck (:func:`garment_rim_on_skin`) is removed too (everyday
+            protocol), so no stripe of the old garment stays along a kept arm.
     """
     parse = np.asarray(parse)
     if parse.ndim != 2:
@@ -129,9 +152,13 @@ def edit_regions(parse: np.ndarray, frame: BodyFrame, category: GarmentCategory 
     r = max(1, int(round(RIM * sw)))
     rim = cv2.dilate(old.astype(np.uint8), _disk(r)).astype(bool) & (parse == Cihp.BACKGROUND)
     remove = old | rim
+    on_skin = np.zeros((h, w), bool)
+    if image is not None:
+        on_skin = garment_rim_on_skin(image, parse, old, max(2, int(round(RIM * 0.6 * sw))))
+        remove |= on_skin
     keep = head | np.isin(parse, FEET)
     remove &= ~keep
-    skin = remove & old & body
+    skin = remove & ((old & body) | on_skin)
     lower = np.zeros((h, w), bool)
     below = np.isin(parse, LOWER_GARMENT)
     if not dress and below.any():

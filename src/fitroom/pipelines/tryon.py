@@ -168,7 +168,7 @@ class TryOnPipeline:
             self._prepared.move_to_end(key)
             return hit
         regions = edit_regions(pa.parse, pa.frame, GarmentCategory.DRESS if dress else GarmentCategory.SHORT_SLEEVE_TOP,
-                               protocol)
+                               protocol, image=pa.image)
         light = skin_light = None
         if protocol == Protocol.PHOTO:
             # the old garment's folds and light, for the new garment and for the skin it leaves bare
