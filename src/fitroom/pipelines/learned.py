@@ -14,7 +14,6 @@ inside the region that may change; every other pixel is the photo's.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from fitroom.models import load
 from fitroom.models.person_repr import DRESS_CHANGING, UPPER_CHANGING, person_representation
 from fitroom.person.agnostic import GREY, agnostic_mask
 from fitroom.models.warp_flow import warp
+from fitroom.pipelines.cache import Lru
 from fitroom.pipelines.compose import GarmentLayer
 from fitroom.pipelines.regions import EditRegions, Protocol
 
@@ -238,7 +238,7 @@ class LearnedEngine:
         self.warp = load(warp_dir, device=device).eval()
         self.gen = load(tryon_dir, device=device).eval()
         self.size = tuple(self.gen.input_size)  # (H, W)
-        self._people: OrderedDict = OrderedDict()  # (id(pa), dress) -> (pa, person_inputs)
+        self._people = Lru(16)  # (id(pa), dress) -> (pa, person_inputs)
 
     name = "learned"
 
@@ -255,13 +255,8 @@ class LearnedEngine:
         img = pa.image
         H, W = img.shape[:2]
         dress = ga.category == GarmentCategory.DRESS
-        key = (id(pa), dress)
-        hit = self._people.get(key)
-        if hit is None or hit[0] is not pa:
-            hit = (pa, person_inputs(pa, self.size, dress=dress))
-            self._people[key] = hit
-            if len(self._people) > 16:
-                self._people.popitem(last=False)
+        hit = self._people.get_or((id(pa), dress), lambda: (pa, person_inputs(pa, self.size, dress=dress)),
+                                  valid=lambda h: h[0] is pa)
         h_net, w_net = self.size
         net = replace(hit[1], garment=cv2.resize(ga.image, (w_net, h_net), interpolation=cv2.INTER_AREA),
                       garment_mask=cv2.resize(ga.mask.astype(np.uint8), (w_net, h_net), interpolation=cv2.INTER_NEAREST))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import time
 import typing
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +17,7 @@ from fitroom.garment import GarmentAnalysis, analyze_garment
 from fitroom.labels import UPPER_BODY_GARMENT, GarmentCategory, KeypointFormat
 from fitroom.person.analyze import PersonAnalysis, analyze_person
 from fitroom.pipelines.classical import ClassicalEngine, WarpedGarment, body_width_profile, shading_map  # noqa: F401
+from fitroom.pipelines.cache import Lru
 from fitroom.pipelines.compose import FilledRegion, GarmentLayer, compose, fill_removed
 from fitroom.pipelines.placement import GarmentPlacement
 from fitroom.pipelines.regions import LOWER_GARMENT, EditRegions, Protocol, edit_regions
@@ -72,21 +72,6 @@ def _digest(*arrays: np.ndarray | None) -> str:
             h.update(np.ascontiguousarray(a).tobytes())
     return h.hexdigest()
 
-
-class _Lru(OrderedDict):
-    def __init__(self, size: int):
-        super().__init__()
-        self.size = size
-
-    def get_or(self, key, make):
-        if key in self:
-            self.move_to_end(key)
-            return self[key]
-        val = make()
-        self[key] = val
-        if len(self) > self.size:
-            self.popitem(last=False)
-        return val
 
 
 #: below this median lightness (CIE L*) the old garment's folds are too noisy to light skin with
@@ -143,9 +128,9 @@ class TryOnPipeline:
 
             root = Path(weights) if weights is not None else DEFAULT_WEIGHTS
             self._learned = self._engine = LearnedEngine(root / "warp", root / "tryon", device=device)
-        self._people = _Lru(cache_size)
-        self._garments = _Lru(cache_size)
-        self._prepared = _Lru(cache_size)
+        self._people = Lru(cache_size)
+        self._garments = Lru(cache_size)
+        self._prepared = Lru(cache_size)
 
     def warm_up(self) -> None:
         """Load the person-analysis models now instead of on the first photo."""
@@ -162,11 +147,11 @@ class TryOnPipeline:
     def _prepare(self, pa: PersonAnalysis, dress: bool, protocol: Protocol) -> _Prepared:
         """What a try-on needs of the person alone, cached with the person: the edit regions,
         the old garment's light and (on first use) the removed region made anew."""
-        key = (id(pa), dress, protocol)
-        hit = self._prepared.get(key)
-        if hit is not None and hit.pa is pa:
-            self._prepared.move_to_end(key)
-            return hit
+        # keyed by the analysis object itself (immutable; the entry holds it, so its id is not reused)
+        return self._prepared.get_or((id(pa), dress, protocol), lambda: self._make_prepared(pa, dress, protocol),
+                                     valid=lambda p: p.pa is pa)
+
+    def _make_prepared(self, pa: PersonAnalysis, dress: bool, protocol: Protocol) -> _Prepared:
         regions = edit_regions(pa.parse, pa.frame, GarmentCategory.DRESS if dress else GarmentCategory.SHORT_SLEEVE_TOP,
                                protocol, image=pa.image)
         light = skin_light = None
@@ -176,9 +161,6 @@ class TryOnPipeline:
             light = shading_map(pa.image, old, sigma=0.1 * pa.frame.shoulder_width)
             skin_light = _skin_light(pa.image, old, light)
         prep = _Prepared(pa=pa, regions=regions, light=light, skin_light=skin_light)
-        self._prepared[key] = prep
-        if len(self._prepared) > self._prepared.size:
-            self._prepared.popitem(last=False)
         return prep
 
     def analyze_garment(self, image: np.ndarray, mask: np.ndarray | None = None,

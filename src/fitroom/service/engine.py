@@ -13,8 +13,7 @@ import io
 import json
 import pickle
 import threading
-from collections import OrderedDict
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 from PIL import Image
@@ -23,6 +22,7 @@ from fitroom.garment import GarmentAnalysis
 from fitroom.imaging import ImageLimits, load_image
 from fitroom.person.analyze import PersonAnalysis
 from fitroom.pipelines import TryOnPipeline
+from fitroom.pipelines.cache import Lru
 
 __all__ = ["TryOnEngine", "decode_upload", "encode_jpeg", "encode_png", "get_engine"]
 
@@ -51,33 +51,6 @@ def decode_stored(data: bytes) -> np.ndarray:
         return np.ascontiguousarray(np.array(im.convert("RGB")))
 
 
-class _Lru:
-    def __init__(self, size: int):
-        self.size = size
-        self._d: OrderedDict[str, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: str):
-        with self._lock:
-            if key in self._d:
-                self._d.move_to_end(key)
-                return self._d[key]
-        return None
-
-    def put(self, key: str, value) -> None:
-        if self.size <= 0:
-            return
-        with self._lock:
-            self._d[key] = value
-            self._d.move_to_end(key)
-            while len(self._d) > self.size:
-                self._d.popitem(last=False)
-
-    def drop(self, key: str) -> None:
-        with self._lock:
-            self._d.pop(key, None)
-
-
 class TryOnEngine:
     """Analyses and try-ons for the service, safe to call from many threads."""
 
@@ -98,8 +71,8 @@ class TryOnEngine:
             torch.set_num_threads(self.torch_threads)
         self.pipe = TryOnPipeline(engine, cache_size=1)
         self._person_lock = threading.Lock()
-        self._people = _Lru(person_cache)
-        self._garments = _Lru(garment_cache)
+        self._people = Lru(person_cache)
+        self._garments = Lru(garment_cache)
         self._loaded = False
 
     def warm_up(self) -> None:
