@@ -234,26 +234,29 @@ class ClassicalEngine:
 def _close_seams(warped: WarpedGarment, radius: float) -> WarpedGarment:
     """Close the slits where separately warped parts (torso, sleeves) do not quite meet: gaps
     narrower than ``2 * radius`` px between them become garment, coloured from the garment
-    around them (the torso part; a sleeve never comes loose from its armhole)."""
-    solid = warped.alpha > 0.5
-    if not solid.any() or not (warped.sleeve_alpha > 0.5).any():
+    around them (the torso part; a sleeve never comes loose from its armhole). Works on the
+    box around the sleeves only (where the parts meet)."""
+    sleeves = warped.sleeve_alpha > 0.5
+    b = bbox(sleeves)
+    if b is None or not (warped.torso_alpha > 0.5).any():
         return warped
     r = max(1, int(round(radius)))
+    h, w = sleeves.shape
+    x0, y0, x1, y1 = max(0, b[0] - 3 * r), max(0, b[1] - 3 * r), min(w, b[2] + 3 * r), min(h, b[3] + 3 * r)
+    win = (slice(y0, y1), slice(x0, x1))
+    solid = warped.alpha[win] > 0.5
     k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+    near = lambda m: cv2.dilate(m.astype(np.uint8), k).astype(bool)  # noqa: E731
     gap = cv2.morphologyEx(solid.astype(np.uint8), cv2.MORPH_CLOSE, k).astype(bool) & ~solid
     # only between the parts: next to both a sleeve and the torso
-    near = lambda m: cv2.dilate(m.astype(np.uint8), k).astype(bool)  # noqa: E731
-    gap &= near(warped.sleeve_alpha > 0.5) & near(warped.torso_alpha > 0.5)
+    gap &= near(sleeves[win]) & near(warped.torso_alpha[win] > 0.5)
     if not gap.any():
         return warped
     from fitroom.imaging.fill import pushpull_field
 
-    b = bbox(gap)
-    x0, y0, x1, y1 = max(0, b[0] - 4 * r), max(0, b[1] - 4 * r), b[2] + 4 * r, b[3] + 4 * r
     rgb, torso = warped.rgb.copy(), warped.torso_alpha.copy()
-    field = pushpull_field(warped.rgb, solid, box=(x0, y0, min(x1, solid.shape[1]), min(y1, solid.shape[0])))
-    win = (slice(y0, y0 + field.shape[0]), slice(x0, x0 + field.shape[1]))
-    rgb[win][gap[win]] = field[gap[win]]
-    torso[gap] = 1.0
+    field = pushpull_field(warped.rgb[win], solid, max_side=256)
+    rgb[win][gap] = field[gap]
+    torso[win][gap] = 1.0
     return WarpedGarment(rgb=rgb, alpha=np.maximum(warped.alpha, torso), torso_alpha=torso,
                          sleeve_alpha=warped.sleeve_alpha)
