@@ -83,3 +83,67 @@ def test_visible_skin_prefers_the_body_and_drops_what_is_removed():
     usable = np.ones((60, 60), bool)
     usable[30:55] = False
     assert (visible_skin(img, parse, usable=usable) == (220, 180, 160)).all()
+
+
+def _arm_scene():
+    """A person (pose, parse) with arms hanging beside the torso, a removed old top, and a new
+    garment whose torso is wider than the body (it covers the arms' roots and upper arms)."""
+    from types import SimpleNamespace
+
+    from fitroom.labels import Body25 as B
+    from fitroom.person.body import arm_segments, body_frame, draw_capsules
+    from fitroom.pipelines.regions import EditRegions
+
+    h, w, cx, top, sw = 300, 240, 120.0, 80.0, 100.0
+    kp = np.zeros((25, 3), np.float32)
+    for i, (x, y) in {B.NOSE: (cx, top - 40), B.NECK: (cx, top), B.RIGHT_SHOULDER: (cx - sw / 2, top),
+                      B.LEFT_SHOULDER: (cx + sw / 2, top), B.RIGHT_ELBOW: (cx - sw / 2 - 5, top + 80),
+                      B.LEFT_ELBOW: (cx + sw / 2 + 5, top + 80), B.RIGHT_WRIST: (cx - sw / 2 - 5, top + 160),
+                      B.LEFT_WRIST: (cx + sw / 2 + 5, top + 160), B.MID_HIP: (cx, top + 130),
+                      B.RIGHT_HIP: (cx - 22, top + 130), B.LEFT_HIP: (cx + 22, top + 130)}.items():
+        kp[i] = (x, y, 0.9)
+    frame = body_frame(kp)
+    parse = np.zeros((h, w), np.uint8)
+    img = np.full((h, w, 3), 230, np.uint8)
+    for side, label in (("left", Cihp.LEFT_ARM), ("right", Cihp.RIGHT_ARM)):
+        arm = draw_capsules((h, w), arm_segments(frame, side, hand=0.3), 0.1 * sw)
+        parse[arm] = label
+        img[arm] = (190, 140, 120)
+    remove = np.zeros((h, w), bool)
+    remove[int(top):int(top) + 130, int(cx - 40):int(cx + 40)] = True
+    parse[remove] = Cihp.UPPER_CLOTHES
+    img[remove] = (30, 30, 160)
+    regions = EditRegions(remove=remove, keep=np.zeros((h, w), bool), skin=np.zeros((h, w), bool),
+                          lower=np.zeros((h, w), bool), protocol=Protocol.PHOTO)
+    torso = np.zeros((h, w), np.float32)
+    torso[int(top) - 5:int(top) + 135, int(cx - sw / 2 - 15):int(cx + sw / 2 + 16)] = 1.0
+    pa = SimpleNamespace(image=img, parse=parse, frame=frame)
+    return pa, regions, torso, frame
+
+
+@pytest.mark.parametrize("sleeves", [True, False])
+def test_real_arms_go_in_front_of_the_new_garment_but_not_at_their_root(sleeves):
+    from fitroom.person.body import along_body
+    from fitroom.pipelines.compose import ARM_FRONT, GarmentLayer, compose
+
+    pa, regions, torso, frame = _arm_scene()
+    h, w = torso.shape
+    sleeve = np.zeros((h, w), np.float32)
+    if sleeves:  # short sleeves outside the wide torso
+        sleeve[int(frame.neck[1]):int(frame.neck[1]) + 40, :int(frame.neck[0] - 65)] = 1.0
+        sleeve[int(frame.neck[1]):int(frame.neck[1]) + 40, int(frame.neck[0] + 66):] = 1.0
+    rgb = np.zeros((h, w, 3), np.float32)
+    rgb[...] = (20, 200, 20)
+    layer = GarmentLayer(rgb=rgb, alpha=np.maximum(torso, sleeve), torso_alpha=torso, sleeve_alpha=sleeve)
+    out, _ = compose(pa, regions, layer)
+    arm_under = np.isin(pa.parse, ARMS) & (torso > 0.5)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    root = arm_under & (along_body(frame, xx, yy) <= ARM_FRONT)
+    lower = arm_under & (along_body(frame, xx, yy) > ARM_FRONT + 0.05)
+    assert root.sum() > 50 and lower.sum() > 50
+    photo = (out == pa.image).all(axis=2)
+    assert photo[lower].all()  # the forearm beside/in front of the torso stays in front
+    if sleeves:
+        assert not photo[root].any()  # the root is behind the garment's shoulder
+    else:
+        assert photo[root].all()  # no sleeves: the arm hangs in front of the armhole

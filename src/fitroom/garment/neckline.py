@@ -4,8 +4,9 @@ On a mannequin or laid flat, a V-neck, scoop or crew neck shows the inner back p
 with the label) through the front opening. It is part of the garment's silhouette but not
 of its front: pasted on a body it becomes a dark bib on the chest. It is found as the
 region of the neck opening that is markedly darker than the garment's own fabric (it lies in
-the garment's shadow), seen from the top edge of the silhouette between the two neck points,
-and taller than a collar band.
+the garment's shadow: ``DARKER`` L* below it, or, on a dark fabric, a fraction of its luminance), seen from the top edge of the silhouette between the two neck points,
+and thicker than a collar band (a print's thin stripes touching it are cut off); a shallow
+one (a crew neck) must be in deep shadow. Its convex hull takes in the label sewn on it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,29 @@ __all__ = ["inner_back"]
 
 #: lightness (CIE L*) below the fabric's from which a pixel of the neck opening is in shadow
 DARKER = 10.0
+#: on a dark fabric (median L* under ``DARK_FABRIC``) a few L* are already a deep shadow: a
+#: pixel whose relative luminance is under ``SHADOW`` of the fabric's (and at least
+#: ``MIN_DARKER`` L* below it) is in shadow too
+DARK_FABRIC = 25.0
+#: interquartile range of L* under which a fabric is plain (a print's own dark parts would pass)
+PLAIN = 8.0
+SHADOW = 0.4
+MIN_DARKER = 3.0
+#: an opening at least this deep (in widths) is a V or scoop; a shallower dark region (a crew
+#: neck's inside) must be in deep shadow: under ``SHADOW`` of the luminance of the fabric's
+#: darkest tenth (a print's dark squares at the neckline are not)
+DEEP = 0.25
+#: a dark region thinner than this fraction of the neck opening's width is a collar band
+BAND = 0.15
+#: the inside reaches this fraction of the opening's width from its thick core (a crew neck's
+#: thin ends; a print's stripes that touch it are cut off there)
+REACH = 0.4
+
+
+def _luminance(L: np.ndarray | float) -> np.ndarray:
+    """Relative luminance Y (0..1) of CIE L* (0..100)."""
+    L = np.asarray(L, np.float32)
+    return np.where(L > 8.0, ((L + 16.0) / 116.0) ** 3, L / 903.3)
 
 
 def inner_back(image: np.ndarray, mask: np.ndarray, landmarks) -> np.ndarray:
@@ -52,7 +76,11 @@ def inner_back(image: np.ndarray, mask: np.ndarray, landmarks) -> np.ndarray:
     l_fabric = float(np.median(L[fabric]))
     zone = np.zeros((h, w), bool)
     zone[top:y1, x0:x1] = True
-    dark = m & zone & (L < l_fabric - DARKER)
+    dark = L < l_fabric - DARKER
+    l_ink, q1, q3 = np.percentile(L[fabric], [10, 25, 75])
+    if l_fabric < DARK_FABRIC and q3 - q1 < PLAIN:  # a plain dark fabric, not a print
+        dark |= (_luminance(L) < SHADOW * _luminance(l_fabric)) & (L < l_fabric - MIN_DARKER)
+    dark &= m & zone
     r = max(1, int(round(0.03 * neck_w)))
     k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
     dark = cv2.morphologyEx(dark.astype(np.uint8), cv2.MORPH_OPEN, k)
@@ -71,9 +99,25 @@ def inner_back(image: np.ndarray, mask: np.ndarray, landmarks) -> np.ndarray:
         x, y, cw, ch, a = stats[i]
         if not (0.002 * area <= a <= 0.15 * area):
             continue
-        if ch < 0.25 * neck_w or not (xl <= cent[i][0] <= xr):
-            continue  # a collar band or piping, or off the opening
+        if not (xl <= cent[i][0] <= xr):
+            continue  # off the opening
+        # a collar band or piping (a thin ring along the neckline) has no core thicker than
+        # BAND of the opening; a print's thin stripes that touch the inside are cut off it
+        rb = max(1, int(round(0.5 * BAND * neck_w)))
+        rr = max(1, int(round(REACH * neck_w)))
+        disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * rb + 1, 2 * rb + 1))
+        core = cv2.morphologyEx(comp.astype(np.uint8), cv2.MORPH_OPEN, disc)
+        if not core.any():
+            continue
+        near = cv2.dilate(core, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * rr + 1, 2 * rr + 1)))
+        comp = comp & near.astype(bool)
         if not (comp & edge).any():
             continue  # not seen from the top: a print on the front
-        out |= comp
+        if ch < DEEP * neck_w and _luminance(np.median(L[comp])) >= SHADOW * _luminance(l_ink):
+            continue  # shallow and no darker than the print's own dark parts: a print
+        # the label sewn on the inside is light: a hole in it, or a bay open onto the front's
+        # fabric below; the convex hull (on the garment) takes it in
+        hull = np.zeros((h, w), np.uint8)
+        cv2.fillConvexPoly(hull, cv2.convexHull(cv2.findNonZero(comp.astype(np.uint8))), 1)
+        out |= hull.astype(bool) & m
     return out

@@ -219,6 +219,21 @@ def _largest_cc_touching(mask: np.ndarray, seed: np.ndarray) -> np.ndarray:
     return np.isin(lab, ids)
 
 
+#: below the chin, hair hangs from the head in locks at least this many shoulder widths thick;
+#: thinner hair-coloured lines there (straps, a lace or piped neckline) are the garment's
+HAIR_LOCK = 0.06
+
+
+def _hanging_hair(hair: np.ndarray, head: np.ndarray, below: np.ndarray, lock: float) -> np.ndarray:
+    """The hair of the head: components of ``hair`` touching ``head`` where, in ``below`` (under
+    the chin), only locks at least ``lock`` px thick connect (a morphological opening), with
+    the fine strands at their edges given back."""
+    thick = cv2.morphologyEx((hair & below).astype(np.uint8), cv2.MORPH_OPEN, _disk(lock / 2)).astype(bool)
+    core = (hair & ~below) | thick
+    core = _largest_cc_touching(core, head) & core
+    return hair & cv2.dilate(core.astype(np.uint8), _disk(lock / 2)).astype(bool)
+
+
 def _fill_unlabelled(parse: np.ndarray, person: np.ndarray) -> np.ndarray:
     """Give person pixels still labelled background the label of the nearest labelled pixel."""
     hole = person & (parse == Cihp.BACKGROUND)
@@ -520,7 +535,7 @@ def parse_person(image: np.ndarray, person: np.ndarray, frame: BodyFrame, face_p
     _absorb_enclosed(win, body, _SKIN, (_UPPER, _LOWER), hands | edge)
     _absorb_enclosed(win, body, _HAIR, (_UPPER, _LOWER), edge)
     skin = win == _SKIN
-    hair = _largest_cc_touching(win == _HAIR, head_zone) & (win == _HAIR)
+    hair = _hanging_hair(win == _HAIR, head_zone, ys > face_bottom, HAIR_LOCK * sw)
     # a garment is one piece, though arms, hands or a belt in front may cut it in two
     front = (skin & arm_side) | ((win == _OTHER) & body)
     upper = win == _UPPER

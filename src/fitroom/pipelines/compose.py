@@ -54,6 +54,16 @@ class GarmentLayer:
     draw_arms: bool = True
 
 
+#: an arm can be in front of the torso of a garment with sleeves only below this many torso
+#: lengths from the neck (about the armpit); above it, its root is behind the garment's shoulder
+ARM_FRONT = 0.35
+
+
+def _grid(shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """(ys, xs) float32 pixel coordinates of an (H, W) image."""
+    return tuple(np.mgrid[0:shape[0], 0:shape[1]].astype(np.float32))
+
+
 def _box(mask: np.ndarray, pad: int) -> tuple[int, int, int, int] | None:
     b = bbox(mask)
     if b is None:
@@ -295,14 +305,19 @@ def compose(pa, regions: EditRegions, layer: GarmentLayer, *, shading: np.ndarra
                 arm_zone |= draw_capsules((hh, ww), segs[:1], 0.12 * sw) | draw_capsules((hh, ww), segs[1:], 0.095 * sw)
             made = skin & arm_zone & (layer.sleeve_alpha[ys, xs] < 0.5)
             # not over the garment's shoulders and armholes, where the arm's root is behind it
-            yy, xx = np.mgrid[0:hh, 0:ww].astype(np.float32)
-            made &= along_body(f, xx, yy) > 0.35
+            made &= along_body(f, *_grid((hh, ww))[::-1]) > ARM_FRONT
             if made.any():
                 ref = visible_skin(img, pa.parse, usable=~regions.remove)
                 arm_rgb = synthesize_skin(crop, made, ref, radius=0.06 * sw, seed=1)
                 _over(out, arm_rgb, made.astype(np.float32))
         if regions.protocol == Protocol.PHOTO:
             own = np.isin(parse, ARMS) & ~remove
+            if (layer.sleeve_alpha[ys, xs] > 0.5).any():
+                # with sleeves, the arm's root (shoulder to armpit) is behind the garment's
+                # shoulders: pasting it in front would cut the torso off at the old garment's
+                # straps and leave the sleeves hanging apart from it. Without sleeves the arm
+                # hangs beside the armhole, in front.
+                own &= along_body(f, *_grid(remove.shape)[::-1]) > ARM_FRONT
             _over(out, crop, own.astype(np.float32))
 
     # 4. sleeves over the arms
