@@ -93,3 +93,25 @@ def test_the_old_garments_edge_given_to_an_arm_is_removed_with_the_photo():
     assert not r.remove[136:180, 45:55].any()  # the skin-coloured arm stays
     without = edit_regions(parse, frame, GarmentCategory.SHORT_SLEEVE_TOP, Protocol.PHOTO)
     assert not without.remove[130:132, 45:55].any()  # without the photo: the parse decides
+
+
+def test_an_old_white_top_the_parse_lost_to_a_light_backdrop_is_removed_whole():
+    parse, frame = _person()
+    img = np.full(parse.shape + (3,), 214, np.uint8)  # a light grey backdrop
+    img[np.isin(parse, (Cihp.LEFT_ARM, Cihp.RIGHT_ARM, Cihp.TORSO_SKIN, Cihp.FACE))] = (200, 150, 125)
+    top = parse == Cihp.UPPER_CLOTHES
+    img[top] = (246, 246, 244)  # a white tee ...
+    img[85:128, 155:161] = (246, 246, 244)  # ... its left sleeve 6 px wider than the parse says
+    parse_bg = parse.copy()
+    r = edit_regions(parse_bg, frame, GarmentCategory.SHORT_SLEEVE_TOP, Protocol.PHOTO, image=img)
+    lost = np.zeros(parse.shape, bool)
+    lost[85:128, 155:161] = True
+    lost &= parse == Cihp.BACKGROUND
+    assert lost.sum() > 100 and r.remove[lost].all()
+    assert not r.remove[85:128, 168:].any()  # the backdrop beyond stays
+    assert not r.remove[136:180, 45:55].any()  # the skin-coloured arm stays
+    # where the top is the backdrop's colour, nothing can be told and only the fixed rim goes
+    img2 = img.copy()
+    img2[img2.sum(axis=2) == 246 * 2 + 244] = (215, 214, 214)
+    r2 = edit_regions(parse, frame, GarmentCategory.SHORT_SLEEVE_TOP, Protocol.PHOTO, image=img2)
+    assert not r2.remove[85:128, 158:].any()

@@ -54,6 +54,9 @@ class GarmentLayer:
     draw_arms: bool = True
 
 
+#: how far (shoulder widths) made skin is drawn to the real skin it meets: the step at the joint
+#: fades over this reach, the bulk keeps the person's own colour
+SKIN_REACH = 0.08
 #: an arm can be in front of the torso of a garment with sleeves only below this many torso
 #: lengths from the neck (about the armpit); above it, its root is behind the garment's shoulder
 ARM_FRONT = 0.35
@@ -107,8 +110,8 @@ def synthesize_skin(image: np.ndarray, region: np.ndarray, reference: np.ndarray
 
     Colour: the median of ``reference`` ((N, 3) RGB pixels of the person's own skin) in Lab;
     with ``field`` ((H, W, 3) RGB, the person's visible skin continued smoothly into the
-    region, :func:`fitroom.imaging.fill.pushpull_field`), the lightness and half the chroma
-    follow the field, so made skin meets real skin without a step. Light: ``light`` (H, W),
+    region, :func:`fitroom.imaging.fill.pushpull_field`), half the lightness (within 5 L*) and
+    half the chroma follow the field. Light: ``light`` (H, W),
     a multiplicative map around 1 (the old garment's folds and light,
     :func:`fitroom.pipelines.classical.shading_map`), times a roundness term (a limb or torso
     is darker towards its outline, over ``radius`` px). Texture: fine noise with the reference
@@ -131,9 +134,10 @@ def synthesize_skin(image: np.ndarray, region: np.ndarray, reference: np.ndarray
     lab = np.empty((h, w, 3), np.float32)
     if field is not None:
         fl = cv2.cvtColor(np.clip(field, 0, 255).astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)
-        # the field's lightness, held near the reference (a shadow under the chin must not
-        # darken a whole chest)
-        base_l = np.clip(fl[..., 0], L - 12.0, L + 8.0)
+        # half the field's lightness, held near the reference: the real skin next to a made
+        # region is often its shadowed outline (under the chin, an arm's inner side), which
+        # must not darken a whole chest; the joint itself is matched by the boundary membrane
+        base_l = L + np.clip(0.5 * (fl[..., 0] - L), -5.0, 5.0)
         lab[..., 1] = 0.5 * fl[..., 1] + 0.5 * a
         lab[..., 2] = 0.5 * fl[..., 2] + 0.5 * b
     else:
@@ -238,8 +242,7 @@ def fill_removed(pa, regions: EditRegions, *, skin_light: np.ndarray | None = No
         if regions.protocol == Protocol.PHOTO and known.sum() >= 60:
             field = pushpull_field(img, known, box=box, max_side=128)
         out[skin] = synthesize_skin(crop, skin, ref, light=light, field=field, radius=0.12 * sw)[skin]
-        # a shorter reach for skin: the bulk keeps the person's own colour, only the joint is matched
-        _match_boundary(out, skin, np.isin(parse, SKIN_IDS) & ~remove, crop, 0.03 * sw)
+        _match_boundary(out, skin, np.isin(parse, SKIN_IDS) & ~remove, crop, SKIN_REACH * sw)
     return FilledRegion(box=box, rgb=out)
 
 

@@ -34,7 +34,8 @@ from fitroom.labels import ARMS, HEAD, UPPER_BODY_GARMENT, Cihp, GarmentCategory
 from fitroom.person.agnostic import agnostic_mask
 from fitroom.person.body import BodyFrame, along_body, arm_segments, draw_capsules, draw_polygon, leg_segments
 
-__all__ = ["Protocol", "EditRegions", "edit_regions", "garment_rim_on_skin", "LOWER_GARMENT", "FEET"]
+__all__ = ["Protocol", "EditRegions", "edit_regions", "lost_garment", "garment_rim_on_skin",
+           "LOWER_GARMENT", "FEET"]
 
 LOWER_GARMENT = (Cihp.PANTS, Cihp.SKIRT)
 FEET = (Cihp.SOCKS, Cihp.LEFT_SHOE, Cihp.RIGHT_SHOE)
@@ -44,6 +45,11 @@ RIM = 0.025
 #: Lab distance (L scaled to 0..100) from the person's skin beyond which a pixel parsed as
 #: skin next to the old garment is that garment's edge
 RIM_SKIN_DELTA = 22.0
+#: how far (shoulder widths) the old garment may reach past its parse into the background: a
+#: white tee against a light backdrop is parsed short of its outline
+BACK_REACH = 0.08
+#: Lab distance under which the old garment and the backdrop next to it cannot be told apart
+MIN_CONTRAST = 5.0
 #: below this many torso lengths from the neck, a removed top's place shows the lower garment
 WAIST = 0.9
 
@@ -113,6 +119,68 @@ def garment_rim_on_skin(image: np.ndarray, parse: np.ndarray, old: np.ndarray, r
     return out
 
 
+def _local_mean(lab: np.ndarray, mask: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]:
+    """Gaussian-weighted mean of ``lab`` over ``mask`` around every pixel (normalised
+    convolution), and the weight behind it."""
+    wgt = cv2.GaussianBlur(mask.astype(np.float32), (0, 0), sigma)
+    mean = cv2.GaussianBlur(lab * mask[..., None], (0, 0), sigma) / np.maximum(wgt, 1e-6)[..., None]
+    return mean, wgt
+
+
+#: what a lost part of the old garment may have been parsed as, each told from the garment by
+#: its own local colour: the backdrop, the person's skin (not hair: light strands over a white
+#: top would go, and hair is kept bit for bit)
+LOST_AS = ((Cihp.BACKGROUND,), ARMS + (Cihp.TORSO_SKIN,))
+
+
+def lost_garment(image: np.ndarray, parse: np.ndarray, old: np.ndarray, reach: int) -> np.ndarray:
+    """(H, W) bool: the old garment's parts that the parse gave to something else (``LOST_AS``:
+    the backdrop, an arm, the neck) within ``reach`` px of it: pixels whose colour is
+    nearer the garment's own edge than what they were parsed as (both local means), connected
+    to the garment. E.g. the outline of a white tee against a light backdrop, its cuff seen
+    between arm and torso, a dark collar the parse called neck. Nothing where the garment
+    and that class are alike (under ``MIN_CONTRAST``)."""
+    h, w = parse.shape
+    near = cv2.dilate(old.astype(np.uint8), _disk(reach)).astype(bool)
+    if reach < 2 or not (near & ~old).any():
+        return np.zeros((h, w), bool)
+    ys, xs = np.nonzero(near)
+    pad = 3 * reach
+    y0, y1, x0, x1 = max(0, ys.min() - pad), min(h, ys.max() + pad + 1), max(0, xs.min() - pad), min(w, xs.max() + pad + 1)
+    win = (slice(y0, y1), slice(x0, x1))
+    lab = cv2.cvtColor(image[win], cv2.COLOR_RGB2LAB).astype(np.float32)
+    lab[..., 0] *= 100.0 / 255.0
+    o, pw, nw = old[win], parse[win], near[win]
+    farther = cv2.dilate(o.astype(np.uint8), _disk(2 * reach)).astype(bool)
+    edge = o & ~cv2.erode(o.astype(np.uint8), _disk(reach)).astype(bool)
+    sigma = 1.5 * reach
+    ref_g, wg = _local_mean(lab, edge, sigma)
+    d_g = np.linalg.norm(lab - ref_g, axis=2)
+    cand = np.zeros(o.shape, bool)
+    for ids in LOST_AS:
+        cls = np.isin(pw, ids)
+        band = nw & cls
+        if not band.any():
+            continue
+        far = cls & ~farther
+        if far.sum() < 20:
+            far = cls & ~nw
+        if far.sum() < 20:
+            continue
+        ref_c, wc = _local_mean(lab, far, sigma)
+        if not (wc[band] > 1e-3).all():  # too far for the local mean: the class's median
+            ref_c = np.where((wc > 1e-3)[..., None], ref_c, np.median(lab[far], axis=0))
+        d_c = np.linalg.norm(lab - ref_c, axis=2)
+        sep = np.linalg.norm(ref_g - ref_c, axis=2)
+        cand |= band & (wg > 1e-3) & (sep > MIN_CONTRAST) & (d_g < d_c)
+    cand = cand | o
+    n, lbl = cv2.connectedComponents(cand.astype(np.uint8), connectivity=8)
+    ids = np.unique(lbl[o])
+    out = np.zeros((h, w), bool)
+    out[win] = np.isin(lbl, ids[ids > 0]) & ~o
+    return out
+
+
 def edit_regions(parse: np.ndarray, frame: BodyFrame, category: GarmentCategory | str,
                  protocol: Protocol | str = Protocol.PHOTO, image: np.ndarray | None = None) -> EditRegions:
     """The edit regions for trying a garment of ``category`` on a person.
@@ -123,8 +191,9 @@ def edit_regions(parse: np.ndarray, frame: BodyFrame, category: GarmentCategory 
         category: the new garment's :class:`GarmentCategory` (tops and dresses).
         protocol: :class:`Protocol`.
         image: optional (H, W, 3) uint8 photo: with it, the old garment's edge that the parse
-            gave to the arms or neck (:func:`garment_rim_on_skin`) is removed too (everyday
-            protocol), so no stripe of the old garment stays along a kept arm.
+            gave to the arms or neck (:func:`garment_rim_on_skin`) or lost to the background
+            (:func:`lost_garment`) is removed too (everyday protocol), so no stripe
+            of the old garment stays along a kept arm or the outline.
     """
     parse = np.asarray(parse)
     if parse.ndim != 2:
@@ -153,12 +222,15 @@ def edit_regions(parse: np.ndarray, frame: BodyFrame, category: GarmentCategory 
     rim = cv2.dilate(old.astype(np.uint8), _disk(r)).astype(bool) & (parse == Cihp.BACKGROUND)
     remove = old | rim
     on_skin = np.zeros((h, w), bool)
+    old_all = old
     if image is not None:
+        lost = lost_garment(image, parse, old, int(round(BACK_REACH * sw)))
         on_skin = garment_rim_on_skin(image, parse, old, max(2, int(round(RIM * 0.6 * sw))))
-        remove |= on_skin
+        remove |= on_skin | lost
+        old_all = old | lost
     keep = head | np.isin(parse, FEET)
     remove &= ~keep
-    skin = remove & ((old & body) | on_skin)
+    skin = remove & ((old_all & body) | on_skin)
     lower = np.zeros((h, w), bool)
     below = np.isin(parse, LOWER_GARMENT)
     if not dress and below.any():
