@@ -85,6 +85,46 @@ def test_user_mistakes_give_one_line_and_exit_2(tmp_path, kind):
     p = run("tryon", person, garment, "-o", tmp_path / "o.png", *extra, check_ok=False)
     assert_one_line_error(p, phrase)
     assert not (tmp_path / "o.png").exists()
+    line = p.stderr.strip()
+    # one style (lower case after "error:"), and the input it is about is named
+    assert line[len("error: ")].islower() or line[len("error: "):].startswith(("--", "JPEG"))
+    if kind in ("missing", "text", "truncated", "cat"):
+        assert line.startswith(f"error: person {person}: ")
+    if kind == "trousers":
+        assert line.startswith(f"error: garment {garment}: ")
+    if kind == "cat":  # the same advice as the web app's
+        assert "face the camera with your upper body in view" in line
+
+
+def test_tryon_many_people_and_garments_in_one_run(tmp_path):
+    people = tmp_path / "people"
+    people.mkdir()
+    (people / "astronaut.jpg").write_bytes(Path(example_person()).read_bytes())
+    Image.fromarray(skdata.chelsea()).save(people / "cat.png")
+    bad = tmp_path / "notes.png"
+    bad.write_text("not a photo")
+    g1, g2 = example_garments()[:2]
+    out = tmp_path / "out"
+    p = run("tryon", "--person", people, g1, g2, bad, "-o", out, "--engine", "classical", check_ok=False)
+    assert p.returncode == 2  # some inputs failed; the others were tried on
+    assert sorted(f.name for f in out.iterdir()) == sorted(f"astronaut__{g.stem}.png" for g in (g1, g2))
+    errors = [ln for ln in p.stderr.splitlines() if ln.strip()]
+    assert len(errors) == 2, p.stderr
+    assert any(ln.startswith(f"error: garment {bad}: ") for ln in errors)
+    assert any(ln.startswith(f"error: person {people / 'cat.png'}: no person") for ln in errors)
+    assert "Traceback" not in p.stderr
+    # one person and one garment: -o is the file; several into a file is refused
+    p = run("tryon", example_person(), g1, g2, "-o", tmp_path / "one.png", check_ok=False)
+    assert p.returncode == 0 and (tmp_path / "one.png").is_dir()
+    (tmp_path / "file.png").write_bytes(b"x")
+    assert_one_line_error(run("tryon", example_person(), g1, g2, "-o", tmp_path / "file.png", check_ok=False),
+                          "need a folder")
+
+
+def test_help_shows_no_type_on_flags():
+    for cmd in ("tryon", "evaluate", "demo"):
+        p = run(cmd, "--help")
+        assert "<bool>" not in p.stdout and "--help" in p.stdout
 
 
 def test_demo_runs_on_bundled_examples(tmp_path):

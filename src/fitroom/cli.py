@@ -7,6 +7,7 @@ prints one line to stderr and exits with status 2; no tracebacks.
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -20,6 +21,28 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 EXIT_USER_ERROR = 2
 
 
+def _no_types_on_flags() -> None:
+    """Typer shows a value type beside every option, ``<bool>`` on flags too (``--help <bool>``),
+    though a flag takes no value: show none there (nor beside an argument named by its metavar)."""
+    from typer import core
+
+    shown = core.TyperOption.display_type_rich
+    if getattr(shown, "_fitroom", False):
+        return
+
+    def display_type_rich(self, ctx):
+        return None if self.is_flag else shown(self, ctx)
+
+    display_type_rich._fitroom = True
+    core.TyperOption.display_type_rich = display_type_rich
+    # an argument with a metavar is named by it already (not "PHOTO <list[Path]>")
+    shown_arg = core.TyperArgument.display_type_rich
+    core.TyperArgument.display_type_rich = lambda self, ctx: None if self.metavar else shown_arg(self, ctx)
+
+
+_no_types_on_flags()
+
+
 def _limits(max_megabytes: float, max_megapixels: float):
     from fitroom.imaging import ImageLimits
 
@@ -28,13 +51,55 @@ def _limits(max_megabytes: float, max_megapixels: float):
     return ImageLimits(max_bytes=int(max_megabytes * 1024 * 1024), max_pixels=int(max_megapixels * 1_000_000))
 
 
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
+
+
+def _photos(paths: list[Path], what: str) -> list[Path]:
+    """The photo files named by ``paths``: files as given, folders as their JPEG/PNG/WebP files
+    (sorted). A missing path or an empty folder is a one-line error naming ``what``."""
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            found = sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in PHOTO_SUFFIXES)
+            if not found:
+                raise FitroomError(f"{what} {p}: no JPEG, PNG or WebP photos in this folder")
+            out += found
+        elif p.exists():
+            out.append(p)
+        else:
+            raise FitroomError(f"{what} {p}: not found (no such file or folder)")
+    return out
+
+
+def _style(message: str) -> str:
+    """One style for every error line: lower case after ``error:`` (an acronym such as JPEG stays)."""
+    if len(message) > 1 and message[0].isupper() and not message[1].isupper():
+        return message[0].lower() + message[1:]
+    return message
+
+
+@contextmanager
+def _naming(what: str, path: Path):
+    """Re-raise a :class:`FitroomError` about one input with the argument and file it concerns
+    (``person photo.jpg: no person found ...``), keeping its type and code."""
+    try:
+        yield
+    except FitroomError as e:
+        if str(e).startswith(f"{what} {path}:"):
+            raise
+        err = type(e).__new__(type(e))
+        err.__dict__.update(e.__dict__)
+        err.args = (f"{what} {path}: {_style(str(e))}",)
+        raise err from None
+
+
 @app.command()
 def tryon(
-    person: Annotated[Path, typer.Argument(help="Photo of the person (JPEG, PNG or WebP).")],
-    garment: Annotated[Path, typer.Argument(help="Product photo of the garment on a plain background.")],
-    out: Annotated[Path, typer.Option("-o", "--out", help="Where to write the try-on (PNG or JPEG).")],
-    keypoints: Annotated[Optional[Path], typer.Option("--keypoints", help="OpenPose JSON to use instead of estimating the pose.")] = None,
-    debug_dir: Annotated[Optional[Path], typer.Option("--debug-dir", help="Write one image per stage here.")] = None,
+    inputs: Annotated[list[Path], typer.Argument(help="PERSON then one or more GARMENT product photos (files or folders). With --person, every argument is a garment.", metavar="PHOTO", show_default=False)],
+    out: Annotated[Path, typer.Option("-o", "--out", help="One person and one garment: the file to write (PNG or JPEG). Several: a folder, one PNG per try-on named PERSON__GARMENT.png.")],
+    person_opt: Annotated[Optional[list[Path]], typer.Option("--person", metavar="PATH", help="A person photo or a folder of them; repeat for several.")] = None,
+    keypoints: Annotated[Optional[Path], typer.Option("--keypoints", help="OpenPose JSON to use instead of estimating the pose (one person only).")] = None,
+    debug_dir: Annotated[Optional[Path], typer.Option("--debug-dir", help="Write one image per stage here (a subfolder per try-on when there are several).")] = None,
     protocol: Annotated[str, typer.Option(help="photo (everyday) or paired (leak-free evaluation).")] = "photo",
     engine: Annotated[str, typer.Option(help="learned (the shipped networks; the default) or classical (landmarks + thin-plate spline).")] = "learned",
     weights: Annotated[Optional[Path], typer.Option("--weights", "--checkpoint", help="Learned engine: folder with warp/ and tryon/ from 'fitroom train' (default: the shipped weights).")] = None,
@@ -42,28 +107,77 @@ def tryon(
     max_megabytes: Annotated[float, typer.Option(help="Largest accepted file.")] = 20.0,
     max_megapixels: Annotated[float, typer.Option(help="Largest accepted image.")] = 40.0,
 ) -> None:
-    """Dress PERSON in GARMENT and write the result to OUT."""
+    """Dress each PERSON in each GARMENT and write the results to OUT.
+
+    The models are loaded once; each person and each garment is analysed once. With several try-ons, an input that fails (no person in a photo, a garment that is not a top) is reported on its own line and the others go on; the exit status is then 2.
+    """
     from fitroom.data.keypoints import read_openpose_json
     from fitroom.imaging import load_image, save_image
     from fitroom.pipelines import TryOnPipeline
     from fitroom.pipelines.debug import save_debug
 
     limits = _limits(max_megabytes, max_megapixels)
-    person_img = load_image(person, limits)
-    garment_img = load_image(garment, limits)
+    if category is not None:
+        from fitroom.garment import parse_category
+
+        try:
+            parse_category(category)
+        except ValueError as e:  # an unknown --category
+            raise FitroomError(str(e)) from None
+    if person_opt:
+        people, garments = _photos(person_opt, "person"), _photos(inputs, "garment")
+    else:
+        if len(inputs) < 2:
+            raise FitroomError("give a PERSON photo and at least one GARMENT photo (or --person PHOTO and the garments)")
+        people, garments = _photos(inputs[:1], "person"), _photos(inputs[1:], "garment")
+    single = len(people) == 1 and len(garments) == 1
+    if keypoints is not None and len(people) > 1:
+        raise FitroomError("--keypoints: one OpenPose file is for one person; give a single person photo")
+    if not single:
+        if out.exists() and not out.is_dir():
+            raise FitroomError(f"-o {out}: several try-ons need a folder, and this is a file")
+        out.mkdir(parents=True, exist_ok=True)
     pipe = TryOnPipeline(engine, weights=weights)
     kp = read_openpose_json(keypoints) if keypoints is not None else None
-    pa = pipe.analyze_person(person_img, keypoints=kp)
-    try:
-        ga = pipe.analyze_garment(garment_img, category=category)
-    except ValueError as e:  # an unknown --category
-        raise FitroomError(str(e)) from None
-    result = pipe(pa, ga, protocol=protocol)
-    save_image(out, result.image)
-    typer.echo(f"wrote {out} ({result.garment.category}, {result.timings_ms['total']:.0f} ms)")
-    if debug_dir is not None:
-        paths = save_debug(result, debug_dir)
-        typer.echo(f"wrote {len(paths)} debug images to {debug_dir}")
+    failed = 0
+
+    def report(err: FitroomError) -> None:
+        nonlocal failed
+        if single:
+            raise err
+        failed += 1
+        typer.echo(f"error: {_style(str(err))}", err=True)
+
+    analysed = []
+    for g in garments:
+        try:
+            with _naming("garment", g):
+                analysed.append((g, pipe.analyze_garment(load_image(g, limits), category=category)))
+        except FitroomError as e:
+            report(e)
+    for p in people:
+        try:
+            with _naming("person", p):
+                pa = pipe.analyze_person(load_image(p, limits), keypoints=kp)
+        except FitroomError as e:
+            report(e)
+            continue
+        for g, ga in analysed:
+            try:
+                with _naming("try-on", g):
+                    result = pipe(pa, ga, protocol=protocol)
+            except FitroomError as e:
+                report(e)
+                continue
+            path = out if single else out / f"{p.stem}__{g.stem}.png"
+            save_image(path, result.image)
+            typer.echo(f"wrote {path} ({result.garment.category}, {result.timings_ms['total']:.0f} ms)")
+            if debug_dir is not None:
+                d = debug_dir if single else debug_dir / f"{p.stem}__{g.stem}"
+                paths = save_debug(result, d)
+                typer.echo(f"wrote {len(paths)} debug images to {d}")
+    if failed:
+        raise typer.Exit(EXIT_USER_ERROR)
 
 
 @app.command()
@@ -312,7 +426,7 @@ def main() -> None:
     try:
         app()
     except FitroomError as e:
-        typer.echo(f"error: {e}", err=True)
+        typer.echo(f"error: {_style(str(e))}", err=True)
         sys.exit(EXIT_USER_ERROR)
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)

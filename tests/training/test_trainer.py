@@ -6,6 +6,8 @@ import json
 import os
 import random
 import signal
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -168,7 +170,14 @@ def _all_state(trainer: Trainer) -> dict[str, torch.Tensor]:
     return out
 
 
+#: set by test_ctrl_c_works_when_sigint_was_ignored_at_launch for the pytest it starts
+_EXPECT_SIGINT_IGNORED = "FITROOM_TEST_SIGINT_IGNORED_AT_LAUNCH"
+
+
 def test_exact_resume_after_ctrl_c_is_bit_identical(tmp_path):
+    before = signal.getsignal(signal.SIGINT)  # default_int_handler, or SIG_IGN (`cmd &`)
+    if os.environ.get(_EXPECT_SIGINT_IGNORED):
+        assert before is signal.SIG_IGN
     steps = ["train.steps=37", "train.ckpt_every=10", "train.val_every=8", "train.sample_every=6",
              "train.log_every=5", "train.keep_checkpoints=0"]
     full, res_full = _run(_cfg(tmp_path / "a", *steps))
@@ -177,7 +186,7 @@ def test_exact_resume_after_ctrl_c_is_bit_identical(tmp_path):
     part, res_part = _run(cfg_b, interrupt_at=13)
     assert res_part["stopped_early"] and res_part["step"] == 13
     assert (tmp_path / "b/run/checkpoints/step_0000013.pt").is_file()
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+    assert signal.getsignal(signal.SIGINT) is before  # the handler from before is back
     # fresh process state: different seeds everywhere, then resume
     seed_everything(999)
     resumed, res_resumed = _run(replace(cfg_b, train=replace(cfg_b.train, resume="auto")))
@@ -190,6 +199,52 @@ def test_exact_resume_after_ctrl_c_is_bit_identical(tmp_path):
     # and the comparison is meaningful: a run with another seed ends elsewhere
     other, _ = _run(_cfg(tmp_path / "c", *steps, "train.seed=1"))
     assert not torch.equal(_all_state(other)["model.gen.1.weight"], a["model.gen.1.weight"])
+
+
+@pytest.mark.slow
+def test_ctrl_c_works_when_sigint_was_ignored_at_launch(tmp_path):
+    """``cmd &`` in a script, ``trap '' INT``: the process starts with SIGINT ignored. The
+    trainer still stops cleanly on SIGINT (checkpoint, exact resume) and leaves SIGINT
+    ignored afterwards; run as its own pytest so the ignored disposition is inherited."""
+    env = {**os.environ, _EXPECT_SIGINT_IGNORED: "1"}
+    root = Path(__file__).resolve().parents[2]
+    r = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--basetemp", str(tmp_path / "inner"),
+         f"{Path(__file__).resolve()}::test_exact_resume_after_ctrl_c_is_bit_identical"],
+        cwd=root, env=env, capture_output=True, text=True, timeout=600,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
+    assert "1 passed" in r.stdout, r.stdout[-2000:]
+
+
+def test_sigint_handler_is_restored_whatever_was_there(tmp_path):
+    """A short run interrupted by SIGINT, under each inherited disposition: it stops after the
+    step, and the handler from before (SIG_IGN, SIG_DFL, a function) is back afterwards."""
+    cfg = _cfg(tmp_path, "train.steps=6", "train.sample_every=0", "train.val_every=0", "train.log_every=0",
+               "train.ckpt_every=0")
+    seen = []
+    before = signal.getsignal(signal.SIGINT)
+    try:
+        for i, inherited in enumerate((signal.SIG_IGN, signal.SIG_DFL, lambda *a: seen.append(a))):
+            signal.signal(signal.SIGINT, inherited)
+            _, res = _run(replace(cfg, train=replace(cfg.train, run_dir=str(tmp_path / str(i) / "run"))),
+                          interrupt_at=2)
+            assert res["stopped_early"] and res["step"] == 2, inherited
+            assert (tmp_path / str(i) / "run/checkpoints/step_0000002.pt").is_file()
+            assert signal.getsignal(signal.SIGINT) is inherited
+        assert seen == []  # the inherited handler never saw the trainer's SIGINT
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+def test_a_handler_from_outside_python_is_left_alone(tmp_path, monkeypatch):
+    """``getsignal`` gives ``None`` for a handler installed from C, which ``signal.signal``
+    could not put back: the trainer then installs none rather than leave its own behind."""
+    real_getsignal, before = signal.getsignal, signal.getsignal(signal.SIGINT)
+    monkeypatch.setattr(signal, "getsignal", lambda signum: None)
+    _, res = _run(_cfg(tmp_path, "train.steps=2", "train.sample_every=0", "train.val_every=0"))
+    assert res["step"] == 2
+    assert real_getsignal(signal.SIGINT) is before
 
 
 def test_resume_auto_without_checkpoint_starts_fresh(tmp_path):

@@ -52,6 +52,10 @@ class PersonAnalysis:
         return self.image.shape[1], self.image.shape[0]
 
 
+#: how to take a photo fitroom can use (the web app shows the same advice)
+PHOTO_HINT = "use a photo where you face the camera with your upper body in view"
+
+
 def _resize(img: np.ndarray, size: tuple[int, int], nearest: bool = False) -> np.ndarray:
     if (img.shape[1], img.shape[0]) == size:
         return img
@@ -117,7 +121,7 @@ def analyze_person(image: np.ndarray, *, keypoints: tuple[np.ndarray, KeypointFo
         kp = convert_keypoints(kp_arr, fmt, KeypointFormat.BODY25)
         source = "given"
     elif raw is None:
-        raise NoPersonError("no person found in the photo")
+        raise NoPersonError(f"no person found in the photo; {PHOTO_HINT}")
     else:
         kp = convert_keypoints(raw.landmarks, KeypointFormat.MEDIAPIPE33, KeypointFormat.BODY25)
         kp[:, 0] /= sx
@@ -134,7 +138,7 @@ def analyze_person(image: np.ndarray, *, keypoints: tuple[np.ndarray, KeypointFo
         frame_small = body_frame(kp_small)
     except KeypointsError:
         if source == "mediapipe":
-            raise NoPersonError("no upper body found in the photo (both shoulders must be visible)") from None
+            raise NoPersonError(f"no upper body found in the photo (both shoulders must be visible); {PHOTO_HINT}") from None
         raise
 
     if raw is not None:
@@ -144,7 +148,7 @@ def analyze_person(image: np.ndarray, *, keypoints: tuple[np.ndarray, KeypointFo
         person_small = _background_mask_by_colour(small)
         seg_small = person_small.astype(np.float32)
     if person_small.sum() < 0.01 * person_small.size:
-        raise NoPersonError("no person found in the photo")
+        raise NoPersonError(f"no person found in the photo; {PHOTO_HINT}")
 
     face_poly = None
     if faces:

@@ -17,6 +17,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from fitroom.person.mediapipe_import import import_mediapipe
+
 os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -44,8 +46,12 @@ class RawFace:
 @contextlib.contextmanager
 def _native_stderr_silenced():
     """Silence what TFLite and absl print straight to file descriptor 2 while a graph starts
-    ("Created TensorFlow Lite XNNPACK delegate", feedback-manager warnings): a user of the
-    CLI must see one line for an error, not a screen of native logs."""
+    ("Created TensorFlow Lite XNNPACK delegate", feedback-manager warnings) and on its first
+    full run (the pose graph's "landmark_projection_calculator.cc: Using NORM_RECT without
+    IMAGE_DIMENSIONS" warning, logged once per process the first time landmarks are
+    projected): a user of the CLI must see one line for an error, not a screen of native
+    logs. The MediaPipe wheel logs through absl, which reads no environment variable, so
+    ``GLOG_minloglevel`` alone does not do it."""
     try:
         fd = sys.stderr.fileno()
     except (AttributeError, OSError, ValueError):
@@ -64,39 +70,53 @@ def _native_stderr_silenced():
 
 
 class _Guarded:
-    def __init__(self, factory):
+    """One graph behind a lock. Graph creation and the first runs log natively, so stderr is
+    silenced until a run has gone through the whole graph, which ``settled(output)`` tells
+    (pose, face mesh: a person or face was found, so the landmark calculators ran); one-time
+    native warnings are then spent."""
+
+    def __init__(self, factory, settled=lambda out: True):
         self._factory = factory
+        self._settled = settled
         self._model = None
         self._warm = False
         self._lock = threading.Lock()
 
     def process(self, image: np.ndarray):
         with self._lock:
-            if not self._warm:  # graph creation and the first run log natively
+            if not self._warm:
                 with _native_stderr_silenced():
                     if self._model is None:
                         self._model = self._factory()
                     out = self._model.process(image)
-                self._warm = True
+                self._warm = bool(self._settled(out))
                 return out
             return self._model.process(image)
 
 
+def _pose_settled(out) -> bool:
+    return getattr(out, "pose_landmarks", None) is not None
+
+
+def _face_mesh_settled(out) -> bool:  # its landmark projection warns once, like the pose's
+    return bool(getattr(out, "multi_face_landmarks", None))
+
+
 def _pose_factory():
-    import mediapipe as mp
+    mp = import_mediapipe()
 
     return mp.solutions.pose.Pose(static_image_mode=True, model_complexity=1, enable_segmentation=True,
                                   min_detection_confidence=0.5)
 
 
 def _face_detection_factory():
-    import mediapipe as mp
+    mp = import_mediapipe()
 
     return mp.solutions.face_detection.FaceDetection(model_selection=1, min_detection_confidence=0.6)
 
 
 def _face_mesh_factory():
-    import mediapipe as mp
+    mp = import_mediapipe()
 
     return mp.solutions.face_mesh.FaceMesh(static_image_mode=True, max_num_faces=1, refine_landmarks=False,
                                            min_detection_confidence=0.5)
@@ -104,15 +124,29 @@ def _face_mesh_factory():
 
 @lru_cache(maxsize=None)
 def _models() -> dict[str, _Guarded]:
-    return {"pose": _Guarded(_pose_factory), "face_detection": _Guarded(_face_detection_factory),
-            "face_mesh": _Guarded(_face_mesh_factory)}
+    return {"pose": _Guarded(_pose_factory, _pose_settled), "face_detection": _Guarded(_face_detection_factory),
+            "face_mesh": _Guarded(_face_mesh_factory, _face_mesh_settled)}
+
+
+def _warm_up_image() -> np.ndarray:
+    """The bundled example person (a full pose run spends the graphs' one-time native
+    warnings now, silenced); a blank image if it cannot be read."""
+    try:
+        from PIL import Image
+
+        from fitroom.examples import example_person
+
+        with Image.open(example_person()) as im:
+            return np.ascontiguousarray(np.asarray(im.convert("RGB"), np.uint8))
+    except Exception:  # noqa: BLE001 - warming up must never fail start-up
+        return np.full((64, 64, 3), 255, np.uint8)
 
 
 def warm_up() -> None:
     """Load every model now (otherwise each loads on first use)."""
-    dummy = np.full((64, 64, 3), 255, np.uint8)
+    image = _warm_up_image()
     for m in _models().values():
-        m.process(dummy)
+        m.process(image)
 
 
 def run_pose(image: np.ndarray) -> RawPose | None:

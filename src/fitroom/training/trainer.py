@@ -55,7 +55,12 @@ also needs the dataset's randomness to come from the item index (as
 :class:`~fitroom.data.torch_dataset.TryOnDataset` does), not from worker RNG streams.
 
 Ctrl-C (SIGINT) on the main thread asks the loop to stop after the current step; the trainer
-then saves a checkpoint and returns. A second Ctrl-C aborts at once without saving.
+then saves a checkpoint and returns. A second Ctrl-C aborts at once without saving. The
+trainer's handler is installed for the loop whatever handler was there before, also when
+SIGINT was ignored at launch (``cmd &``, ``trap '' INT``: ``kill -INT`` still stops a
+background run cleanly), and the handler that was there before is put back afterwards. Only
+a handler installed outside Python (``signal.getsignal`` gives ``None``), which could not be
+put back, is left alone.
 """
 
 from __future__ import annotations
@@ -735,12 +740,17 @@ class Trainer:
         self._stop = True
 
     def _install_sigint(self):
+        """Install the Ctrl-C handler; the handler it replaced (to put back after the loop),
+        or ``None`` when none was installed (not the main thread, or the current handler is
+        not Python's and could not be put back)."""
         if threading.current_thread() is not threading.main_thread():
             return None
-        previous = signal.getsignal(signal.SIGINT)
+        previous = signal.getsignal(signal.SIGINT)  # a callable, SIG_IGN, SIG_DFL, or None
+        if previous is None:
+            return None
 
         def handler(signum, frame):
-            if self._stop:  # second Ctrl-C: abort now
+            if self._stop:  # second Ctrl-C: abort now (a third one too, whatever was inherited)
                 signal.signal(signal.SIGINT, previous if callable(previous) else signal.default_int_handler)
                 raise KeyboardInterrupt
             self._stop = True
