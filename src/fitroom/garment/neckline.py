@@ -94,8 +94,11 @@ def inner_back(image: np.ndarray, mask: np.ndarray, landmarks) -> np.ndarray:
     edge = cv2.dilate((m & above).astype(np.uint8), np.ones((2 * r + 3, 2 * r + 3), np.uint8)).astype(bool)
     out = empty.copy()
     area = m.sum()
+    rb = max(1, int(round(0.5 * BAND * neck_w)))
+    rr = max(1, int(round(REACH * neck_w)))
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * rb + 1, 2 * rb + 1))
+    reach = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * rr + 1, 2 * rr + 1))
     for i in range(1, n):
-        comp = lbl == i
         x, y, cw, ch, a = stats[i]
         if not (0.002 * area <= a <= 0.15 * area):
             continue
@@ -103,14 +106,14 @@ def inner_back(image: np.ndarray, mask: np.ndarray, landmarks) -> np.ndarray:
             continue  # off the opening
         # a collar band or piping (a thin ring along the neckline) has no core thicker than
         # BAND of the opening; a print's thin stripes that touch the inside are cut off it
-        rb = max(1, int(round(0.5 * BAND * neck_w)))
-        rr = max(1, int(round(REACH * neck_w)))
-        disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * rb + 1, 2 * rb + 1))
-        core = cv2.morphologyEx(comp.astype(np.uint8), cv2.MORPH_OPEN, disc)
+        # (worked on the component's box)
+        bx = (slice(y, y + ch), slice(x, x + cw))
+        piece = (lbl[bx] == i).astype(np.uint8)
+        core = cv2.morphologyEx(piece, cv2.MORPH_OPEN, disc, borderType=cv2.BORDER_CONSTANT, borderValue=0)
         if not core.any():
             continue
-        near = cv2.dilate(core, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * rr + 1, 2 * rr + 1)))
-        comp = comp & near.astype(bool)
+        comp = np.zeros((h, w), bool)
+        comp[bx] = piece.astype(bool) & cv2.dilate(core, reach).astype(bool)
         if not (comp & edge).any():
             continue  # not seen from the top: a print on the front
         if ch < DEEP * neck_w and _luminance(np.median(L[comp])) >= SHADOW * _luminance(l_ink):
