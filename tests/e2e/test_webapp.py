@@ -230,8 +230,11 @@ def test_shopper_journey(open_page, e2e, server, tmp_path: Path):
     page.wait_for_selector("#share-dialog[open]")
     url = page.input_value("#share-url")
     assert url.startswith("http"), url
-    res = page.request.get(url, headers={})  # no Authorization header
-    assert res.ok and res.headers["content-type"].startswith("image/"), (res.status, res.headers)
+    res = page.request.get(url, headers={"Accept": "text/html"})  # no Authorization header
+    assert res.ok and res.headers["content-type"].startswith("text/html"), (res.status, res.headers)
+    og_image = re.search(r'<meta property="og:image" content="([^"]+)"', res.text()).group(1)
+    img = page.request.get(og_image)
+    assert img.ok and img.headers["content-type"].startswith("image/"), (img.status, img.headers)
     e2e.shot(page, "13_share_link")
     page.click("#share-dialog button[value=close]")
 

@@ -69,6 +69,7 @@ def test_the_learned_engine_is_a_setting(tmp_path):
     from fitroom.service.engine import decode_upload
     from fitroom.imaging import ImageLimits
 
+    # the default; named here so that the test keeps testing the learned engine
     with running_app(tmp_path, engine="learned", workers=2) as c:
         engine = c.app.state.services.engine
         assert engine.pipe.engine == "learned"
@@ -80,5 +81,35 @@ def test_the_learned_engine_is_a_setting(tmp_path):
         out = decode_upload(c.get(job["image_url"], headers=auth(h)).content, ImageLimits())
         before = decode_upload(c.get(photo["image_url"], headers=auth(h)).content, ImageLimits())
         assert out.shape == before.shape and np.abs(out.astype(int) - before).mean() > 1
-    # the default process engine is the classical one again for whoever asks next
-    assert get_engine().pipe.engine == "classical"
+    # the default process engine is the learned one for whoever asks next
+    assert get_engine().pipe.engine == "learned"
+
+
+def test_the_default_engine_is_the_learned_one_with_the_shipped_weights(tmp_path):
+    """As for 'fitroom tryon': the service's default engine is the learned one, which loads
+    the weights shipped in the package."""
+    from fitroom.pipelines.tryon import DEFAULT_ENGINE, DEFAULT_WEIGHTS
+    from fitroom.service.settings import Settings
+
+    assert Settings().engine == "learned" == DEFAULT_ENGINE
+    assert (DEFAULT_WEIGHTS / "warp" / "model.safetensors").is_file()
+    with running_app(tmp_path) as c:  # no engine named
+        engine = c.app.state.services.engine
+        assert engine.pipe.engine == "learned" and engine.torch_threads is not None
+        assert engine.pipe._learned is not None  # the networks are loaded
+        h = signup(c)
+        job = tryon(c, h, upload_photo(c, h)["id"], demo_garment(c, h)["id"])
+        assert job["status"] == "succeeded", job
+
+
+def test_the_classical_engine_is_a_setting(tmp_path, monkeypatch):
+    monkeypatch.setenv("FITROOM_ENGINE", "classical")
+    with running_app(tmp_path) as c:
+        engine = c.app.state.services.engine
+        assert engine.pipe.engine == "classical" and engine.torch_threads is None
+        h = signup(c)
+        job = tryon(c, h, upload_photo(c, h)["id"], demo_garment(c, h)["id"])
+        assert job["status"] == "succeeded", job
+        assert c.get("/v1/info").json()["engine"] == "classical"
+    monkeypatch.delenv("FITROOM_ENGINE")
+    assert get_engine().pipe.engine == "learned"

@@ -14,6 +14,7 @@ def test_defaults_and_env_prefix(monkeypatch, tmp_path):
     assert s.data_dir == tmp_path and s.max_upload_bytes == 1234
     assert s.db_url == f"sqlite:///{tmp_path.resolve() / 'fitroom.db'}"
     assert s.redis_url is None and s.workers == 2
+    assert s.engine == "learned" and s.public_url is None
 
 
 def test_postgres_url_is_normalised(monkeypatch):
@@ -29,6 +30,8 @@ def test_postgres_url_is_normalised(monkeypatch):
     ("FITROOM_SECRET_KEY", "short", "FITROOM_SECRET_KEY"),
     ("FITROOM_PAGE_SIZE_DEFAULT", "500", "page_size_default"),
     ("FITROOM_QUEUE_MAX_LENGTH", "-1", "FITROOM_QUEUE_MAX_LENGTH"),
+    ("FITROOM_ENGINE", "diffusion", "FITROOM_ENGINE"),
+    ("FITROOM_PUBLIC_URL", "shop.example.com", "http:// or https://"),
 ])
 def test_bad_values_are_one_line_errors(monkeypatch, name, value, needle):
     monkeypatch.setenv(name, value)
@@ -44,3 +47,12 @@ def test_secret_key_is_generated_once_per_data_dir(tmp_path):
     assert len(k1) >= 32 and load_settings(data_dir=tmp_path).signing_key() == k1
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
     assert load_settings(data_dir=tmp_path, secret_key="x" * 40).signing_key() == b"x" * 40
+
+
+def test_engine_and_public_url(monkeypatch):
+    monkeypatch.setenv("FITROOM_ENGINE", "classical")
+    monkeypatch.setenv("FITROOM_PUBLIC_URL", "https://shop.example.com/")
+    s = load_settings()
+    assert s.engine == "classical" and s.public_url == "https://shop.example.com"
+    description = type(s).model_fields["engine"].description
+    assert description.startswith("Try-on engine: learned (the default")

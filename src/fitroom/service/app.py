@@ -4,10 +4,19 @@ Start-up (the lifespan) migrates the database, loads the try-on models once, see
 demo catalog and starts the job queue; everything lives on one
 :class:`~fitroom.service.services.Services` object that routes receive through the
 dependencies in ``fitroom.service.api.deps``.
+
+Shutdown (SIGTERM, Ctrl+C: uvicorn stops accepting requests and ends the lifespan) gives the
+running try-ons ``shutdown_grace_seconds`` to finish, hands the others back to the queue and
+says so: ``fitroom: stopping: 1 job requeued``.
+
+Under a server that configured its own loggers (uvicorn: ``fitroom serve --log-level``),
+fitroom's loggers, the access log (:mod:`fitroom.service.accesslog`) among them, write
+through the server's handler at the server's level, unless logging was configured already.
 """
 
 from __future__ import annotations
 
+import logging
 from contextlib import asynccontextmanager
 from collections.abc import Callable
 from pathlib import Path
@@ -17,33 +26,53 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
+from fitroom.service.accesslog import AccessLogMiddleware
 from fitroom.service.api.routes import api_router, health_router
 from fitroom.service.errors import error_body, install_error_handlers
+from fitroom.service.jobs import stopping_message
 from fitroom.service.metrics import Metrics, MetricsMiddleware
-from fitroom.service.services import build_services, start_queue, stop_services
+from fitroom.service.services import build_services, running_jobs, start_queue, stop_services
 from fitroom.service.settings import Settings, load_settings
 
 __all__ = ["WEB_DIR", "create_app"]
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
 
+log = logging.getLogger("fitroom.service")
+
 
 def create_app(settings: Settings | None = None, on_ready: Callable[[], None] | None = None) -> FastAPI:
     """The application; ``on_ready`` is called once start-up has finished."""
     settings = settings or load_settings()
 
+    def say(text: str) -> None:
+        # run by a CLI (it passed on_ready): tell its user; otherwise only the log hears it
+        if on_ready is not None:
+            print(f"fitroom: {text}", flush=True)
+        else:
+            log.info("%s", text)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        svc = await run_in_threadpool(build_services, settings)
-        app.state.services = svc
-        app.state.metrics_holder.metrics = svc.metrics
-        start_queue(svc)
-        if on_ready is not None:
-            on_ready()
+        restore_logging = _follow_server_logging()
         try:
-            yield
+            svc = await run_in_threadpool(build_services, settings)
+            app.state.services = svc
+            app.state.metrics_holder.metrics = svc.metrics
+            start_queue(svc)
+            if on_ready is not None:
+                on_ready()
+            try:
+                yield
+            finally:
+                running = running_jobs(svc)
+                if running:
+                    say(f"stopping: waiting up to {settings.shutdown_grace_seconds:g} s for "
+                        f"{running} running try-on{'' if running == 1 else 's'}")
+                requeued = await run_in_threadpool(stop_services, svc)
+                say(stopping_message(len(requeued)))
         finally:
-            await run_in_threadpool(stop_services, svc)
+            restore_logging()
 
     app = FastAPI(
         title="fitroom",
@@ -68,6 +97,7 @@ def create_app(settings: Settings | None = None, on_ready: Callable[[], None] | 
     app.state.metrics_holder = holder
 
     app.add_middleware(_OuterMiddleware, holder=holder, settings=settings)
+    app.add_middleware(AccessLogMiddleware)  # added last: outermost, it logs every response
     if WEB_DIR.is_dir():
         app.mount("/", _WebFiles(directory=WEB_DIR, html=True), name="web")
     return app
@@ -105,3 +135,26 @@ class _OuterMiddleware:
         if self.holder.metrics is not None:
             return await MetricsMiddleware(self.app, self.holder.metrics)(scope, receive, send)
         return await self.app(scope, receive, send)
+
+
+def _follow_server_logging() -> Callable[[], None]:
+    """Let the ``fitroom`` loggers write through the server's handler at its level (uvicorn
+    configures only its own loggers, so ``--log-level info`` would not show the access log).
+    Nothing changes when logging is configured already (the root logger or ``fitroom`` has
+    handlers: an application, pytest) or no server configured any. Returns the undo."""
+    ours, server = logging.getLogger("fitroom"), logging.getLogger("uvicorn")
+    if ours.handlers or logging.getLogger().handlers or not server.handlers:
+        return lambda: None
+    level = logging.getLogger("uvicorn.error").getEffectiveLevel()
+    before = ours.level
+    handlers = list(server.handlers)
+    for h in handlers:
+        ours.addHandler(h)
+    ours.setLevel(level)
+
+    def restore() -> None:
+        for h in handlers:
+            ours.removeHandler(h)
+        ours.setLevel(before)
+
+    return restore

@@ -52,7 +52,7 @@ def garment_public(g: Garment, detail: bool = False) -> GarmentPublic | GarmentD
 
 
 def photo_public(p: Photo) -> PhotoPublic:
-    return PhotoPublic(id=p.id, width=p.width, height=p.height, created_at=p.created_at,
+    return PhotoPublic(id=p.id, name=p.name, width=p.width, height=p.height, created_at=p.created_at,
                        image_url=f"/v1/photos/{p.id}/image")
 
 

@@ -12,7 +12,11 @@ from __future__ import annotations
 import io
 import json
 import pickle
+import re
 import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -23,8 +27,9 @@ from fitroom.imaging import ImageLimits, load_image
 from fitroom.person.analyze import PersonAnalysis
 from fitroom.pipelines import TryOnPipeline
 from fitroom.pipelines.cache import Lru
+from fitroom.pipelines.tryon import DEFAULT_ENGINE, DEFAULT_WEIGHTS
 
-__all__ = ["TryOnEngine", "decode_upload", "encode_jpeg", "encode_png", "get_engine"]
+__all__ = ["TryOnEngine", "WeightsCard", "decode_upload", "encode_jpeg", "encode_png", "get_engine", "weights_card"]
 
 
 def decode_upload(data: bytes, limits: ImageLimits) -> np.ndarray:
@@ -54,7 +59,7 @@ def decode_stored(data: bytes) -> np.ndarray:
 class TryOnEngine:
     """Analyses and try-ons for the service, safe to call from many threads."""
 
-    def __init__(self, person_cache: int = 64, garment_cache: int = 64, engine: str = "classical",
+    def __init__(self, person_cache: int = 64, garment_cache: int = 64, engine: str = DEFAULT_ENGINE,
                  concurrency: int = 1):
         """``engine``: the pipeline's engine; ``concurrency``: try-ons this process runs at
         once. The learned engine's torch threads are then sized to share the cores
@@ -134,6 +139,46 @@ class TryOnEngine:
         return self.pipe.try_on(pa, ga).image
 
 
+@dataclass(frozen=True)
+class WeightsCard:
+    """What the model card of a shipped checkpoint says about it, for people to read."""
+
+    name: str               #: the card's title
+    path: Path              #: the folder of the weights
+    licence: str            #: SPDX id, e.g. "Apache-2.0"
+    licence_note: str       #: the card's whole licence line
+    training_data: str      #: the card's data line, without its commands
+
+
+def _cell(card: str, row: str) -> str | None:
+    m = re.search(rf"^\|\s*{re.escape(row)}\s*\|(.*)\|\s*$", card, flags=re.MULTILINE)
+    return m.group(1).strip() if m else None
+
+
+def _plain(markdown: str) -> str:
+    """A table cell as plain text: inline code (commands) dropped, emphasis marks removed."""
+    text = re.sub(r":?\s*`[^`]*`", "", markdown)
+    text = re.sub(r"[*_]{1,2}([^*_]+)[*_]{1,2}", r"\1", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@lru_cache(maxsize=8)
+def weights_card(folder: Path = DEFAULT_WEIGHTS) -> WeightsCard | None:
+    """The facts of ``folder/MODEL_CARD.md`` (None without a card or a licence line in it)."""
+    path = Path(folder) / "MODEL_CARD.md"
+    try:
+        card = path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    licence_cell = _cell(card, "Licence") or _cell(card, "License")
+    if not licence_cell:
+        return None
+    title = next((line[2:].strip() for line in card.splitlines() if line.startswith("# ")), Path(folder).name)
+    note = _plain(licence_cell)
+    return WeightsCard(name=title.replace("`", ""), path=Path(folder), licence=re.split(r"[\s,;(]", note, maxsplit=1)[0],
+                       licence_note=note, training_data=_plain(_cell(card, "Data") or ""))
+
+
 def landmarks_json(ga: GarmentAnalysis) -> str:
     """The garment's landmarks as JSON: ``{"points": {name: [x, y]}, "has_sleeves": bool}`` (pixels)."""
     lm = ga.landmarks
@@ -145,7 +190,7 @@ _ENGINE: TryOnEngine | None = None
 _ENGINE_LOCK = threading.Lock()
 
 
-def get_engine(person_cache: int = 64, garment_cache: int = 64, engine: str = "classical",
+def get_engine(person_cache: int = 64, garment_cache: int = 64, engine: str = DEFAULT_ENGINE,
                concurrency: int = 1) -> TryOnEngine:
     """The process's engine, created (and its models loaded) on first use; a later call that
     asks for another engine replaces it (one process runs one kind)."""

@@ -11,9 +11,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fitroom.errors import FitroomError, ImageTooLargeError
 
-__all__ = ["ApiError", "error_body", "fitroom_error_status", "install_error_handlers"]
+__all__ = ["NO_STORE", "ApiError", "error_body", "fitroom_error_status", "install_error_handlers"]
 
 log = logging.getLogger("fitroom.service")
+
+#: headers of private images (photos, results, a user's own garments): no browser or proxy
+#: may keep a copy, so that nothing is shown from a cache once the user deleted it
+NO_STORE = {"Cache-Control": "no-store"}
 
 
 class ApiError(Exception):

@@ -37,7 +37,7 @@ from fitroom.service.settings import Settings
 from fitroom.service.storage import Storage
 
 __all__ = ["InProcessQueue", "JobContext", "LeaseKeeper", "Notifier", "RedisQueue", "claim", "done_channel", "forget_channel", "queue_key", "reap", "run_job",
-           "worker_name"]
+           "stopping_message", "worker_name"]
 
 log = logging.getLogger("fitroom.jobs")
 
@@ -52,6 +52,11 @@ def done_channel(settings: Settings) -> str:
 def forget_channel(settings: Settings) -> str:
     """Ids of erased photos and garments, so that worker processes drop them from memory."""
     return f"{settings.redis_prefix}forget"
+
+
+def stopping_message(requeued: int) -> str:
+    """What a stopping server or worker says once its running try-ons are settled."""
+    return f"stopping: {requeued} job{'' if requeued == 1 else 's'} requeued"
 
 
 def worker_name(kind: str = "w") -> str:
@@ -138,8 +143,56 @@ class LeaseKeeper:
             except Exception:  # the next round tries again; the lease is long enough for a miss
                 log.warning("could not renew leases", exc_info=True)
 
+    def held(self) -> int:
+        """How many jobs this process is working on now."""
+        with self._lock:
+            return len(self._held)
+
+    def hand_back(self) -> list[str]:
+        """Requeue every job this process still holds (it is stopping and will not finish
+        them): back to ``queued`` with no lease, fenced by worker id, attempt and status, so a
+        job that has just finished, or that another worker has since taken, is left alone.
+        The attempt stays counted. Returns the ids actually requeued."""
+        with self._lock:
+            held, self._held = self._held, {}
+        if not held:
+            return []
+        out: list[str] = []
+        with self.db.session() as s:
+            for job_id, (wid, attempt) in held.items():
+                res = s.execute(update(TryOn).where(TryOn.id == job_id, TryOn.worker_id == wid,
+                                                    TryOn.attempts == attempt, TryOn.status == "running")
+                                .values(status="queued", worker_id=None, lease_until=None))
+                if res.rowcount == 1:
+                    out.append(job_id)
+            s.commit()
+        for job_id in out:
+            log.info("try-on %s handed back to the queue (this process is stopping)", job_id)
+        return out
+
     def stop(self) -> None:
         self._stop.set()
+
+
+def _join(threads: list[threading.Thread], timeout: float, abort: threading.Event | None) -> None:
+    """Wait for ``threads`` up to ``timeout`` seconds, or until ``abort`` is set."""
+    deadline = time.monotonic() + timeout
+    for t in threads:
+        while t.is_alive() and (abort is None or not abort.is_set()):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            t.join(min(left, 0.1))
+
+
+def _hand_back(ctx: JobContext) -> list[str]:
+    if ctx.leases is None:
+        return []
+    try:
+        return ctx.leases.hand_back()
+    except Exception:  # the database is gone: the leases run out and the reaper requeues them
+        log.warning("could not hand the running try-ons back to the queue", exc_info=True)
+        return []
 
 
 def claim(db: Database, job_id: str, worker_id: str, lease_seconds: float, max_attempts: int) -> int | None:
@@ -358,15 +411,16 @@ class InProcessQueue:
             except Exception:  # run_job logs; never let a worker thread die
                 log.exception("worker thread error")
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """Finish the try-ons in progress (up to ``timeout``), leave the rest queued."""
+    def stop(self, timeout: float = 10.0, abort: threading.Event | None = None) -> list[str]:
+        """Finish the try-ons in progress (up to ``timeout``, or until ``abort`` is set), leave
+        the rest queued, and hand back those still running; returns the ids handed back
+        (queued in the database: the next start, or another process's reaper, runs them)."""
         self._stopping.set()
         self._reaper.stop()
         for _ in self._workers:
             self._q.put(None)
-        deadline = time.monotonic() + timeout
-        for t in self._workers:
-            t.join(max(0.0, deadline - time.monotonic()))
+        _join(self._workers, timeout, abort)
+        return _hand_back(self.ctx)
 
 
 class RedisQueue:
@@ -416,9 +470,17 @@ class RedisQueue:
             except Exception:
                 log.exception("worker error")
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float = 10.0, abort: threading.Event | None = None) -> list[str]:
+        """Take no new job; finish the ones in progress (up to ``timeout``, or until ``abort``
+        is set), then hand back those still running, at the front of the Redis list so that
+        another worker takes them next; returns the ids handed back."""
         self._stop.set()
         self._reaper.stop()
-        deadline = time.monotonic() + timeout
-        for t in self._workers:
-            t.join(max(0.0, deadline - time.monotonic()))
+        _join(self._workers, timeout, abort)
+        ids = _hand_back(self.ctx)
+        if ids:
+            try:
+                self.client.rpush(self.key, *ids)  # workers BRPOP: the right end is the front
+            except Exception:  # they are queued in the database: a reaper resubmits them
+                log.warning("could not push %d requeued try-ons back onto Redis", len(ids))
+        return ids

@@ -100,6 +100,8 @@ class Photo(Base):
     __tablename__ = "photos"
     id: Mapped[str] = mapped_column(_ID, primary_key=True, default=new_id)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: the uploaded file's name (or the one given), shown to its owner only
+    name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
     image_path: Mapped[str] = mapped_column(String(400))

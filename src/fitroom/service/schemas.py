@@ -87,6 +87,8 @@ class GarmentDetail(GarmentPublic):
 
 class PhotoPublic(BaseModel):
     id: str
+    name: str | None = Field(default=None, description="The uploaded file's name (or the name given), for "
+                             "people to tell their photos apart; only its owner sees it.")
     width: int
     height: int
     created_at: datetime
@@ -119,8 +121,22 @@ class ShareCreate(BaseModel):
 
 
 class SharePublic(BaseModel):
-    url: str
+    url: str = Field(description="The share page (HTML with the picture and Open Graph tags), no sign-in needed.")
+    image_url: str = Field(description="The shared picture itself (JPEG).")
     expires_at: datetime
+
+
+class InfoPublic(BaseModel):
+    """What this server runs: its try-on engine and, for the learned one, its weights."""
+
+    engine: Literal["classical", "learned"]
+    engine_description: str
+    weights: str | None = Field(description="The networks' name (their model card's title); none for classical.")
+    licence: str | None = Field(description="The weights' licence (SPDX id), as their model card says.")
+    licence_note: str | None = Field(description="The model card's licence line in full.")
+    training_data: str | None = Field(description="What the weights were trained on, as their model card says.")
+    model_card_url: str | None
+    sample_person_url: str = Field(description="A sample person photo (public domain) to try garments on.")
 
 
 class Health(BaseModel):

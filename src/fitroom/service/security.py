@@ -13,7 +13,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 __all__ = ["ShareTokenError", "hash_password", "hash_secret", "make_share_token", "new_api_key",
-           "new_token", "read_share_token", "verify_password"]
+           "new_token", "read_share_token", "share_token_expiry", "verify_password"]
 
 # argon2-cffi's defaults are Argon2id (RFC 9106 low-memory profile)
 _hasher = PasswordHasher()
@@ -78,3 +78,8 @@ def read_share_token(key: bytes, token: str, now: float | None = None) -> str:
     if (time.time() if now is None else now) >= exp:
         raise ShareTokenError(expired=True)
     return tryon_id
+
+
+def share_token_expiry(token: str) -> int:
+    """When a share token (already checked with :func:`read_share_token`) expires, in Unix seconds."""
+    return int(json.loads(_unb64(token.split(".")[0]))["e"])

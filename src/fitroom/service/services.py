@@ -19,7 +19,7 @@ from fitroom.service.ratelimit import MemoryRateLimiter, RedisRateLimiter
 from fitroom.service.settings import Settings
 from fitroom.service.storage import Storage
 
-__all__ = ["Services", "build_services", "preflight", "start_queue", "stop_services"]
+__all__ = ["Services", "build_services", "preflight", "running_jobs", "start_queue", "stop_services"]
 
 log = logging.getLogger("fitroom.service")
 
@@ -178,10 +178,19 @@ def _listen_done(svc: Services) -> None:
     listen(svc.redis, done_channel(svc.settings), svc.notifier.notify, lambda: svc._closing)
 
 
-def stop_services(svc: Services) -> None:
+def running_jobs(svc: Services) -> int:
+    """Try-ons this process is working on now."""
+    leases = svc.queue.ctx.leases if svc.queue is not None else None
+    return leases.held() if leases is not None else 0
+
+
+def stop_services(svc: Services) -> list[str]:
+    """Stop the queue (running try-ons get ``shutdown_grace_seconds`` to finish, the rest are
+    handed back to the queue), then close everything; returns the ids of the jobs handed back."""
     svc._closing = True
+    requeued: list[str] = []
     if svc.queue is not None:
-        svc.queue.stop()
+        requeued = svc.queue.stop(timeout=svc.settings.shutdown_grace_seconds)
     for t in svc._threads:
         if isinstance(t, LeaseKeeper):
             t.stop()
@@ -191,3 +200,4 @@ def stop_services(svc: Services) -> None:
         except Exception:
             pass
     svc.db.dispose()
+    return requeued

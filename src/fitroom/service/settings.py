@@ -56,12 +56,18 @@ class Settings(BaseSettings):
     page_size_max: Positive = 100
     wait_max_seconds: Annotated[float, Field(gt=0, le=120)] = 30.0
     share_max_seconds: Positive = 30 * 24 * 3600
+    public_url: str | None = Field(default=None, description="The site's address as visitors see it "
+                                   "(https://shop.example.com): the absolute links of share pages (their Open Graph "
+                                   "image). Default: the address each request was sent to.")
 
     # --- jobs ----------------------------------------------------------------------------
     workers: Annotated[int, Field(ge=0, le=64)] = Field(default=2, description="In-process try-on threads (0: none, e.g. when only Redis workers run jobs).")
     job_lease_seconds: Annotated[float, Field(gt=0)] = 30.0
     job_max_attempts: Annotated[int, Field(ge=1, le=20)] = 3
     reaper_interval_seconds: Annotated[float, Field(gt=0)] = 2.0
+    shutdown_grace_seconds: Annotated[float, Field(ge=0, le=3600)] = Field(
+        default=10.0, description="On SIGTERM or Ctrl+C, how long a server or worker lets its running try-ons "
+        "finish before it hands them back to the queue.")
     #: fault injection for tests and demos: each job sleeps this long before it runs
     job_delay_seconds: Annotated[float, Field(ge=0, le=60)] = 0.0
 
@@ -70,8 +76,9 @@ class Settings(BaseSettings):
 
     # --- try-on engine ---------------------------------------------------------------------
     engine: Literal["classical", "learned"] = Field(
-        default="classical", description="Try-on engine: classical (the default of fitroom tryon; see the README "
-        "for why) or learned (the shipped networks).")
+        default="learned", description="Try-on engine: learned (the default, as for fitroom tryon: the shipped "
+        "networks in fitroom/weights/learned, better on real photos) or classical (landmarks + thin-plate spline, "
+        "no networks, about half the CPU per try-on).")
 
     # --- misc ----------------------------------------------------------------------------
     seed_demo_catalog: bool = True
@@ -97,6 +104,15 @@ class Settings(BaseSettings):
         if not v.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must be a redis:// URL")
         return v
+
+    @field_validator("public_url")
+    @classmethod
+    def _check_public_url(cls, v: str | None) -> str | None:
+        if v is None or v == "":
+            return None
+        if not v.startswith(("http://", "https://")) or len(v.split("://", 1)[1].strip("/")) == 0:
+            raise ValueError("must be an http:// or https:// address")
+        return v.rstrip("/")
 
     @model_validator(mode="after")
     def _check_pages(self) -> Settings:

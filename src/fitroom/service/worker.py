@@ -2,7 +2,9 @@
 
 It loads the try-on models once, takes job ids from Redis, claims each job in the database
 (lease + heartbeat), and also runs the reaper, so a job whose worker died is requeued by
-the survivors. SIGTERM or Ctrl+C: finish the current job, then exit.
+the survivors. SIGTERM or Ctrl+C: take no new job, give the running ones
+``shutdown_grace_seconds`` to finish (a second signal: none), hand the others back to the
+queue, say ``fitroom worker: stopping: N jobs requeued`` and exit.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import sys
 import threading
 
 from fitroom.errors import FitroomError
-from fitroom.service.jobs import done_channel, forget_channel, JobContext, LeaseKeeper, RedisQueue
+from fitroom.service.jobs import done_channel, forget_channel, JobContext, LeaseKeeper, RedisQueue, stopping_message
 from fitroom.service.services import build_services, listen, preflight
 from fitroom.service.settings import load_settings
 
@@ -51,8 +53,12 @@ def run_worker(threads: int = 1) -> None:
                      leases=leases)
     queue = RedisQueue(ctx, client, threads=threads)
 
+    hurry = threading.Event()
+
     def _signal(signum, _frame):
-        log.info("signal %d: finishing current jobs", signum)
+        if stop.is_set():  # a second signal: hand the running jobs back now
+            hurry.set()
+            return
         stop.set()
 
     signal.signal(signal.SIGTERM, _signal)
@@ -61,7 +67,12 @@ def run_worker(threads: int = 1) -> None:
     print(f"fitroom worker ready ({threads} thread(s), queue {settings.redis_url})", flush=True)
     while not stop.wait(0.5):
         pass
-    queue.stop(timeout=settings.job_lease_seconds)
+    running = leases.held()
+    if running:
+        print(f"fitroom worker: stopping: waiting up to {settings.shutdown_grace_seconds:g} s for {running} "
+              f"running job{'' if running == 1 else 's'} (signal again to hand them back now)", flush=True)
+    requeued = queue.stop(timeout=settings.shutdown_grace_seconds, abort=hurry)
     leases.stop()
+    print(f"fitroom worker: {stopping_message(len(requeued))}", flush=True)
     svc.db.dispose()
     sys.stdout.flush()

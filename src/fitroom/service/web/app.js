@@ -277,26 +277,83 @@ function garmentName(id) {
   return g ? g.name : "Garment";
 }
 
+/** What to call a photo: its name without the extension ("Sample photo" for the sample),
+ * else "Photo N" by upload order. */
+function photoLabel(photo) {
+  if (!photo) return "A removed photo";
+  const name = (photo.name || "").replace(/\.(jpe?g|png|webp)$/i, "").trim();
+  if (name) return name;
+  const oldestFirst = [...state.photos].sort((a, b) => String(a.created_at).localeCompare(String(b.created_at)));
+  const i = oldestFirst.findIndex((p) => p.id === photo.id);
+  return i >= 0 ? `Photo ${i + 1}` : "Your photo";
+}
+
+/** The label of one of the loaded photos; null when it isn't (yet) among them. */
+function photoLabelById(id) {
+  const photo = state.photos.find((p) => p.id === id);
+  return photo ? photoLabel(photo) : null;
+}
+
+function isSample(photo) { return !!photo && photo.name === SAMPLE_NAME; }
+
 function slug(s) { return (s || "look").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "look"; }
 
 // ---------------------------------------------------------------- toasts
 
+/** The most toasts shown at once; past it the oldest go first (notices before errors). */
+const TOAST_MAX = 5;
+
+/** Shows a message in the stack at the bottom right. Toasts stack (newest at the bottom),
+ * each with its own dismiss button and timer (errors stay at least 8 s; the timer waits while
+ * the pointer or focus is on the toast). The same message again restarts its toast's timer
+ * and counts it instead of adding a copy. */
 function toast(message, { tone = "info", title = null, action = null, timeout = 5000 } = {}) {
   const box = $("#toasts");
+  const live = () => [...box.children].filter((n) => !n.classList.contains("leaving"));
+  const key = `${tone}\n${title || ""}\n${message}`;
+  const same = action ? null : live().find((n) => n.dataset.key === key);
+  if (same) { same.toastRepeat(); return same; }
+
   const iconName = tone === "error" ? "alert" : tone === "success" ? "check" : "sparkle";
-  const node = el("div", { class: `toast ${tone}`, role: tone === "error" ? "alert" : "status" },
+  const count = el("span", { class: "toast-count", hidden: true });
+  const node = el("div", { class: `toast ${tone}`, role: tone === "error" ? "alert" : "status", dataset: { key } },
     icon(iconName),
-    el("div", { class: "toast-text" }, title ? el("strong", {}, title) : null, el("span", { class: "toast-message" }, message)),
+    el("div", { class: "toast-text" }, title ? el("strong", {}, title, count) : null,
+      el("span", { class: "toast-message" }, message, title ? null : count)),
     action ? el("button", { type: "button", class: "toast-action", onclick: () => { action.run(); close(); } }, action.label) : null,
-    el("button", { type: "button", "aria-label": "Dismiss", onclick: () => close() }, icon("x")),
+    el("button", { type: "button", class: "toast-close", "aria-label": "Dismiss", title: "Dismiss", onclick: () => close() }, icon("x")),
   );
+  const ms = timeout ? (tone === "error" ? Math.max(timeout, 8000) : timeout) : 0;
+  let timer = 0;
+  let held = 0; // pointer over it, or focus inside it: its timer waits
+  const arm = () => { clearTimeout(timer); if (ms && !held) timer = setTimeout(close, ms); };
+  const hold = (d) => { held = Math.max(0, held + d); if (held) clearTimeout(timer); else arm(); };
   function close() {
+    if (node.classList.contains("leaving")) return;
+    clearTimeout(timer);
     node.classList.add("leaving");
     setTimeout(() => node.remove(), 200);
   }
+  let repeats = 1;
+  node.toastRepeat = () => {
+    repeats++;
+    count.textContent = `×${repeats}`;
+    count.hidden = false;
+    arm();
+  };
+  node.toastClose = close;
+  node.addEventListener("mouseenter", () => hold(1));
+  node.addEventListener("mouseleave", () => hold(-1));
+  node.addEventListener("focusin", () => hold(1));
+  node.addEventListener("focusout", () => hold(-1));
   box.append(node);
-  while (box.children.length > 3) box.firstElementChild.remove();
-  if (timeout) setTimeout(close, tone === "error" ? Math.max(timeout, 8000) : timeout);
+  arm();
+  const shown = live();
+  while (shown.length > TOAST_MAX) {
+    const oldest = shown.find((n) => !n.classList.contains("error")) || shown[0];
+    shown.splice(shown.indexOf(oldest), 1);
+    oldest.toastClose();
+  }
   return node;
 }
 
@@ -522,6 +579,7 @@ async function loadPhotos() {
   const keep = state.photos.find((p) => p.id === (state.photoId || saved));
   state.photoId = keep ? keep.id : state.photos[0]?.id || null;
   renderPhotos();
+  renderHistory(); // the history names the photo of each look
 }
 
 function currentPhoto() {
@@ -550,9 +608,10 @@ function renderPhotos() {
   strip.replaceChildren(...state.photos.map((p, i) => {
     const img = el("img", { alt: "" });
     setImage(img, p.image_url).catch(() => {});
+    const label = photoLabel(p);
     return el("div", { class: "photo-thumb", role: "listitem", "aria-current": String(p.id === state.photoId), dataset: { photoId: p.id } },
-      el("button", { type: "button", class: "pick", "aria-label": `Use photo ${i + 1}`, onclick: () => selectPhoto(p.id) }, img),
-      el("button", { type: "button", class: "remove", "aria-label": `Delete photo ${i + 1}`, title: "Delete photo", onclick: () => deletePhoto(p) }, icon("x")),
+      el("button", { type: "button", class: "pick", "aria-label": `Use photo ${i + 1}: ${label}`, title: label, onclick: () => selectPhoto(p.id) }, img),
+      el("button", { type: "button", class: "remove", "aria-label": `Delete photo ${i + 1}: ${label}`, title: "Delete photo", onclick: () => deletePhoto(p) }, icon("x")),
     );
   }));
 }
@@ -585,7 +644,7 @@ async function deletePhoto(photo) {
   }
 }
 
-async function uploadPhoto(file) {
+async function uploadPhoto(file, { title = "Uploading your photo" } = {}) {
   if (!file) return;
   const stage = $("#stage");
   stage.classList.remove("dragging");
@@ -601,7 +660,7 @@ async function uploadPhoto(file) {
   }
   state.shown = null;
   state.ticket++;
-  const busy = startBusy({ title: "Uploading your photo", step: "Checking that we can see you…", garment: null });
+  const busy = startBusy({ title, step: "Checking that we can see you…", garment: null });
   renderStage();
   const form = new FormData();
   form.append("file", file, file.name || "photo.jpg");
@@ -641,7 +700,29 @@ const PHOTO_PROBLEMS = {
 function photoError(err) {
   if (!(err instanceof ApiError)) return showError(err, "Couldn't use that photo");
   const [title, tip] = PHOTO_PROBLEMS[err.code] || ["Couldn't use that photo", null];
-  toast(tip ? `${err.message} ${tip}` : err.message, { tone: "error", title });
+  // the server's message may already give the same advice
+  const said = tip && err.message.toLowerCase().includes(tip.toLowerCase().replace(/\.$/, ""));
+  toast(tip && !said ? `${err.message} ${tip}` : err.message, { tone: "error", title });
+}
+
+/** The sample photo (bundled with fitroom), through the same upload as the shopper's own. */
+const SAMPLE_NAME = "Sample photo.jpg";
+async function useSamplePhoto() {
+  const button = $("#sample-button");
+  button.setAttribute("aria-busy", "true");
+  button.disabled = true;
+  try {
+    let res;
+    try { res = await fetch(`${API}/samples/person`); } catch { throw networkError(); }
+    if (!res.ok) throw await errorFrom(res);
+    const blob = await res.blob();
+    await uploadPhoto(new File([blob], SAMPLE_NAME, { type: blob.type || "image/jpeg" }), { title: "Adding the sample photo" });
+  } catch (err) {
+    showError(err, "Couldn't load the sample photo");
+  } finally {
+    button.removeAttribute("aria-busy");
+    button.disabled = false;
+  }
 }
 
 function pickFile() {
@@ -823,7 +904,7 @@ function renderGarments() {
           mine ? el("span", { class: "mine-badge" }, "Yours") : null,
           tried.has(g.id) ? el("span", { class: "tried-badge" }, icon("check"), "Tried") : null,
           el("span", { class: "try-pill" }, icon("sparkle"), "Try it on")),
-        el("div", { class: "garment-info" },
+        el("div", { class: "garment-info", title: g.name },
           el("span", { class: "garment-name" }, g.name),
           el("span", { class: "garment-cat" }, categoryName(g.category)))),
       mine ? el("button", { type: "button", class: "remove", "aria-label": `Delete ${g.name}`, title: "Delete",
@@ -995,14 +1076,19 @@ function renderHistory() {
       media = el("div", { class: "state" }, el("span", { class: "spinner" }), t.status === "queued" ? "Waiting…" : "Fitting…");
     }
     const done = t.status === "succeeded" || t.status === "failed";
+    const photo = photoLabelById(t.photo_id);
+    const what = photo ? `${name} on ${photo}` : name;
     return el("div", { class: "history-card" },
       el("button", {
         type: "button", class: `history-item ${t.status}`, dataset: { tryonId: t.id, status: t.status },
-        "aria-current": String(state.shown?.id === t.id), "aria-label": `${name}, ${t.status}`,
-        onclick: () => openHistory(t),
+        "aria-current": String(state.shown?.id === t.id), "aria-label": `${what}, ${t.status}`,
+        title: what, onclick: () => openHistory(t),
       },
         el("div", { class: "history-media" }, media),
-        el("div", { class: "history-info" }, el("strong", {}, name), el("span", {}, timeAgo(t.created_at)))),
+        el("div", { class: "history-info" },
+          el("strong", { class: "history-garment" }, name),
+          photo ? el("span", { class: "history-photo" }, icon("user", "icon tiny"), el("span", {}, photo)) : null,
+          el("span", { class: "history-time" }, timeAgo(t.created_at)))),
       done ? el("button", { type: "button", class: "remove", "aria-label": `Remove ${name} from your try-ons`, title: "Remove",
         onclick: () => deleteTryon(t) }, icon("trash")) : null);
   }));
@@ -1092,9 +1178,10 @@ function renderStage() {
   } else if (shown) {
     const g = state.garmentById.get(shown.garment_id);
     title.textContent = g ? g.name : "Your look";
-    sub.textContent = [g && categoryName(g.category), timeAgo(shown.finished_at || shown.created_at)].filter(Boolean).join(" · ");
+    const on = photoLabelById(shown.photo_id);
+    sub.textContent = [g && categoryName(g.category), on && `on ${on}`, timeAgo(shown.finished_at || shown.created_at)].filter(Boolean).join(" · ");
   } else if (photo) {
-    title.textContent = "Your photo";
+    title.textContent = isSample(photo) ? "The sample photo" : "Your photo";
     sub.textContent = "Pick a garment from the catalog to try it on";
   } else {
     title.textContent = "Your fitting room";
@@ -1333,6 +1420,7 @@ async function shareShown() {
     const data = await api(`/tryons/${job.id}/share`, { method: "POST", json: { expires_in: 7 * 24 * 3600 } });
     const url = new URL(data.url, location.origin).href;
     $("#share-url").value = url;
+    $("#share-open").href = url;
     $("#share-expiry").textContent = data.expires_at
       ? `It stops working on ${new Date(data.expires_at).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" })}.` : "";
     $("#share-copy").textContent = "Copy";
@@ -1356,6 +1444,50 @@ async function copyShare() {
   $("#share-copy").textContent = "Copied";
 }
 
+// ---------------------------------------------------------------- about
+
+let infoRequest = null;
+/** What the server runs (GET /v1/info, no sign-in): the engine, its weights and their licence. */
+function loadInfo() {
+  if (!infoRequest) {
+    infoRequest = api("/info", { auth: false });
+    infoRequest.catch(() => { infoRequest = null; });
+  }
+  return infoRequest;
+}
+
+const ENGINE_NAMES = { learned: "Learned", classical: "Classical" };
+
+function renderInfo(info) {
+  const engine = ENGINE_NAMES[info.engine] || info.engine;
+  $("#footer-engine").textContent = info.licence
+    ? `Try-ons by fitroom's ${info.engine} engine · weights under ${info.licence}`
+    : `Try-ons by fitroom's ${info.engine} engine`;
+  $("#about-engine").textContent = info.engine_description ? `${engine}. ${info.engine_description}` : engine;
+  $("#about-weights").textContent = info.weights || "None: this engine uses no trained networks.";
+  $("#about-licence").textContent = info.licence_note || info.licence || "—";
+  $("#about-data").textContent = info.training_data || "—";
+  for (const id of ["about-weights", "about-licence", "about-data"]) {
+    const row = $(`#${id}`);
+    row.hidden = !info.weights && id !== "about-weights";
+    row.previousElementSibling.hidden = row.hidden;
+  }
+  $("#about-card-row").hidden = !info.model_card_url;
+  if (info.model_card_url) $("#about-card").href = info.model_card_url;
+  $("#about-list").dataset.engine = info.engine;
+}
+
+async function openAbout() {
+  closeMenu();
+  $("#about-dialog").showModal();
+  try {
+    renderInfo(await loadInfo());
+  } catch (err) {
+    $("#about-engine").textContent = "Couldn't reach fitroom to ask.";
+    showError(err, "Couldn't load the details");
+  }
+}
+
 // ---------------------------------------------------------------- wiring
 
 function wire() {
@@ -1371,9 +1503,12 @@ function wire() {
   document.addEventListener("keydown", (e) => { if (e.key === "Escape" && !$("#account-menu").hidden) { closeMenu(); $("#account-button").focus(); } });
   $("#signout-button").addEventListener("click", () => signOut("You're signed out.", "info", { revoke: true }));
   $("#delete-account-button").addEventListener("click", deleteAccount);
+  $("#menu-about-button").addEventListener("click", openAbout);
+  $("#about-button").addEventListener("click", openAbout);
 
   for (const b of $$("[data-action=upload]")) b.addEventListener("click", pickFile);
   for (const b of $$("[data-action=camera]")) b.addEventListener("click", openCamera);
+  for (const b of $$("[data-action=sample]")) b.addEventListener("click", useSamplePhoto);
   $("#file-input").addEventListener("change", (e) => uploadPhoto(e.target.files[0]));
 
   const stage = $("#stage");
@@ -1445,3 +1580,4 @@ function wire() {
 
 wire();
 boot();
+loadInfo().then(renderInfo).catch(() => {});

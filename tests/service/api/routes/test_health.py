@@ -29,7 +29,8 @@ def test_openapi_schema_lists_the_contract(client):
     for p in ("/v1/auth/signup", "/v1/auth/signin", "/v1/me", "/v1/me/api-keys", "/v1/me/api-keys/{key_id}",
               "/v1/garments", "/v1/garments/{garment_id}", "/v1/garments/{garment_id}/image", "/v1/photos",
               "/v1/photos/{photo_id}", "/v1/photos/{photo_id}/image", "/v1/tryons", "/v1/tryons/{tryon_id}",
-              "/v1/tryons/{tryon_id}/image", "/v1/tryons/{tryon_id}/share", "/v1/shared/{token}", "/healthz",
+              "/v1/tryons/{tryon_id}/image", "/v1/tryons/{tryon_id}/share", "/v1/shared/{token}",
+              "/v1/shared/{token}/image", "/v1/info", "/v1/info/model-card", "/v1/samples/person", "/healthz",
               "/metrics"):
         assert p in paths, p
     assert {"HTTPBearer", "APIKeyHeader"} <= set(spec["components"]["securitySchemes"])

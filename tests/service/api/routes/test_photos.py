@@ -26,10 +26,12 @@ def test_upload_strips_metadata_and_caches_analysis(client, tmp_path):
     data = _with_exif(example_person().read_bytes())
     assert b"SecretCam" in data
     photo = upload_photo(client, h, data)
-    assert set(photo) == {"id", "width", "height", "created_at", "image_url"}
-    assert (photo["width"], photo["height"]) == (512, 512)
+    assert set(photo) == {"id", "name", "width", "height", "created_at", "image_url"}
+    assert (photo["width"], photo["height"]) == (512, 512) and photo["name"] == "me.jpg"
     r = client.get(photo["image_url"], headers=auth(h))
     assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg"
+    # a body photo is never kept in a cache: it must be gone once deleted
+    assert r.headers["cache-control"] == "no-store"
     assert b"SecretCam" not in r.content and not Image.open(io.BytesIO(r.content)).getexif()
     svc = client.app.state.services
     from fitroom.service.models import Photo
@@ -84,3 +86,25 @@ def test_page_size_is_limited(client):
     assert r.status_code == 422 and r.json()["error"]["code"] == "validation_error"
     r = client.get("/v1/photos", headers=auth(h), params={"page": 5})
     assert r.status_code == 200 and r.json()["items"] == []
+
+
+def test_a_photo_keeps_its_name(client):
+    """The file's name without its folders (or the name given) tells photos apart in the app."""
+    h = signup(client)
+    jpg = example_person_bytes()
+    r = client.post("/v1/photos", headers=auth(h), files={"file": ("C:\\Users\\me\\Pictures\\beach.jpg", jpg, "image/jpeg")})
+    assert r.status_code == 201 and r.json()["name"] == "beach.jpg"
+    r = client.post("/v1/photos", headers=auth(h), files={"file": ("x.jpg", jpg, "image/jpeg")},
+                    data={"name": "  Me, in the garden\x00 "})
+    assert r.status_code == 201 and r.json()["name"] == "Me, in the garden"
+    named = r.json()
+    assert client.get(f"/v1/photos/{named['id']}", headers=auth(h)).json()["name"] == "Me, in the garden"
+    assert [p["name"] for p in client.get("/v1/photos", headers=auth(h)).json()["items"]] == ["Me, in the garden", "beach.jpg"]
+    r = client.post("/v1/photos", headers=auth(h), files={"file": ("x.jpg", jpg, "image/jpeg")}, data={"name": "n" * 201})
+    assert r.status_code == 422
+
+
+def example_person_bytes() -> bytes:
+    from fitroom.examples import example_person
+
+    return example_person().read_bytes()

@@ -1,51 +1,157 @@
-"""POST /v1/tryons/{id}/share and GET /v1/shared/{token}."""
+"""POST /v1/tryons/{id}/share, the share page GET /v1/shared/{token} and its picture
+GET /v1/shared/{token}/image."""
 
 from __future__ import annotations
 
 import time
+from html.parser import HTMLParser
 
-from ...helpers import auth, demo_garment, signup, tryon, upload_photo
+from ...helpers import auth, demo_garment, garment_png, running_app, signup, tryon, upload_photo
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+IMG_ACCEPT = "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8"
+
+
+class _Page(HTMLParser):
+    """The meta tags (property= or name=), the <title>, the <h1> and all text of a page."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.meta: dict[str, str] = {}
+        self.imgs: list[dict] = []
+        self.title = self.h1 = ""
+        self.text: list[str] = []
+        self._in = None
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "meta" and (a.get("property") or a.get("name")):
+            self.meta[a.get("property") or a.get("name")] = a.get("content", "")
+        elif tag == "img":
+            self.imgs.append(a)
+        elif tag in ("title", "h1"):
+            self._in = tag
+
+    def handle_endtag(self, tag):
+        if tag == self._in:
+            self._in = None
+
+    def handle_data(self, data):
+        if self._in == "title":
+            self.title += data
+        elif self._in == "h1":
+            self.h1 += data
+        if self._in != "title":
+            self.text.append(data)
 
 
 def _done(client):
     h = signup(client)
     photo = upload_photo(client, h)
-    return h, tryon(client, h, photo["id"], demo_garment(client, h)["id"])
+    garment = demo_garment(client, h)
+    return h, tryon(client, h, photo["id"], garment["id"]), garment
 
 
-def test_share_link_serves_image_without_auth(client):
-    h, t = _done(client)
-    r = client.post(f"/v1/tryons/{t['id']}/share", headers=auth(h), json={"expires_in": 60})
-    assert r.status_code == 200
-    link = r.json()
+def _share(client, h, t, expires_in: int = 600) -> dict:
+    r = client.post(f"/v1/tryons/{t['id']}/share", headers=auth(h), json={"expires_in": expires_in})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_share_link_is_a_page_with_open_graph_tags_and_the_picture_at_its_own_url(client):
+    h, t, garment = _done(client)
+    link = _share(client, h, t, 60)
     assert link["url"].startswith("/v1/shared/") and link["expires_at"]
-    img = client.get(link["url"])
+    assert link["image_url"] == link["url"] + "/image"
+
+    r = client.get(link["url"], headers={"Accept": BROWSER_ACCEPT})  # no Authorization header
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    page = _Page(r.text)
+    base = "http://testserver"
+    m = page.meta
+    assert m["og:type"] == "website" and m["og:site_name"] == "fitroom"
+    assert garment["name"] in m["og:title"] and "fitroom" in m["og:title"]
+    assert m["og:description"] and "fitroom" in m["og:description"]
+    assert m["og:image"] == base + link["image_url"]  # absolute
+    assert m["og:url"] == base + link["url"]
+    assert (m["og:image:width"], m["og:image:height"]) == ("512", "512")
+    assert m["twitter:card"] == "summary_large_image"
+    assert m["twitter:image"] == m["og:image"] and m["twitter:title"] == m["og:title"]
+    assert "noindex" in m["robots"]
+    # what a person sees: the picture, the garment's name, "made with fitroom"
+    assert page.h1 == garment["name"] and garment["name"] in page.title
+    assert "made with fitroom" in " ".join("".join(page.text).split())
+    assert any(i.get("src") == m["og:image"] and i.get("alt") for i in page.imgs)
+    assert "default-src 'none'" in r.headers["content-security-policy"]
+
+    img = client.get(m["og:image"].removeprefix(base))
     assert img.status_code == 200 and img.headers["content-type"] == "image/jpeg"
     assert img.content == client.get(t["image_url"], headers=auth(h)).content
+    # a shared link may be kept a few minutes by the visitor's browser, never by a shared cache
+    for res in (r, img):
+        assert res.headers["cache-control"] == "private, max-age=300", res.headers
+        assert "noindex" in res.headers["x-robots-tag"]
+
+
+def test_an_older_link_used_as_an_image_still_gets_the_picture(client):
+    h, t, _ = _done(client)
+    link = _share(client, h, t)
+    r = client.get(link["url"], headers={"Accept": IMG_ACCEPT})  # what an <img src=...> asks for
+    assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg"
+
+
+def test_the_page_uses_the_public_url_and_escapes_the_garment_name(tmp_path):
+    with running_app(tmp_path, public_url="https://shop.example.com/") as c:
+        h = signup(c)
+        photo = upload_photo(c, h)
+        name = '<script>alert("x")</script> & Co\'s tee'
+        r = c.post("/v1/garments", headers=auth(h), files={"file": ("tee.png", garment_png(), "image/png")},
+                   data={"name": name})
+        assert r.status_code == 201, r.text
+        t = tryon(c, h, photo["id"], r.json()["id"])
+        link = _share(c, h, t)
+        html = c.get(link["url"]).text
+        assert "<script>" not in html and "&lt;script&gt;" in html
+        page = _Page(html)
+        assert page.h1 == name and name in page.meta["og:title"]  # escaped in the HTML, whole when read
+        assert page.meta["og:image"] == f"https://shop.example.com{link['image_url']}"
+        assert page.meta["og:url"] == f"https://shop.example.com{link['url']}"
 
 
 def test_tampered_link_is_404_expired_is_410(client):
-    h, t = _done(client)
-    url = client.post(f"/v1/tryons/{t['id']}/share", headers=auth(h), json={"expires_in": 1}).json()["url"]
+    h, t, _ = _done(client)
+    link = _share(client, h, t, 1)
+    url = link["url"]
     payload, sig = url.rsplit("/", 1)[1].split(".")
     bad = f"/v1/shared/{payload}.{sig[:-2]}{'AA' if sig[-2:] != 'AA' else 'BB'}"
-    r = client.get(bad)
-    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+    for path in (bad, bad + "/image"):
+        r = client.get(path)
+        assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
     assert client.get("/v1/shared/garbage").status_code == 404
+    # a browser gets a page saying so, with the same status
+    r = client.get(bad, headers={"Accept": BROWSER_ACCEPT})
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert "This link is not valid." in r.text and r.headers["cache-control"] == "no-store"
     time.sleep(1.1)
-    r = client.get(url)
-    assert r.status_code == 410 and r.json()["error"]["code"] == "link_expired"
+    for path in (url, link["image_url"]):
+        r = client.get(path)
+        assert r.status_code == 410 and r.json()["error"]["code"] == "link_expired"
+    r = client.get(url, headers={"Accept": BROWSER_ACCEPT})
+    assert r.status_code == 410 and "This link has expired" in r.text
 
 
 def test_deleted_tryon_link_is_404(client):
-    h, t = _done(client)
-    url = client.post(f"/v1/tryons/{t['id']}/share", headers=auth(h), json={"expires_in": 600}).json()["url"]
+    h, t, _ = _done(client)
+    link = _share(client, h, t)
     assert client.delete(f"/v1/tryons/{t['id']}", headers=auth(h)).status_code == 204
-    assert client.get(url).status_code == 404
+    assert client.get(link["url"]).status_code == 404
+    assert client.get(link["image_url"]).status_code == 404
+    assert client.get(link["url"], headers={"Accept": BROWSER_ACCEPT}).status_code == 404
 
 
 def test_share_validation(client):
-    h, t = _done(client)
+    h, t, _ = _done(client)
     r = client.post(f"/v1/tryons/{t['id']}/share", headers=auth(h), json={"expires_in": 0})
     assert r.status_code == 422
     r = client.post(f"/v1/tryons/{t['id']}/share", headers=auth(h), json={"expires_in": 10**9})

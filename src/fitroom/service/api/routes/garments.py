@@ -14,7 +14,7 @@ from fitroom.service.api.deps import CurrentUser, DbSession, PageParams, Service
 from fitroom.service.api.uploads import limits, read_upload
 from fitroom.service.crud import garment_public, visible_garment, visible_garments_clause
 from fitroom.service.engine import decode_upload, encode_png, landmarks_json
-from fitroom.service.errors import ApiError, not_found
+from fitroom.service.errors import NO_STORE, ApiError, not_found
 from fitroom.service.models import Event, Garment, new_id
 from fitroom.service.schemas import ErrorPublic, GarmentDetail, GarmentPublic, Page
 
@@ -89,6 +89,12 @@ def get_garment(garment_id: str, user: CurrentUser, db: DbSession) -> GarmentDet
     return garment_public(visible_garment(db, user, garment_id), detail=True)
 
 
+def _cache_headers(g: Garment) -> dict[str, str]:
+    """The demo catalog's images are the same for everyone and never change: cached a day. A
+    user's own uploads are private: never stored in a cache (they must be gone once deleted)."""
+    return {"Cache-Control": "private, max-age=86400"} if g.user_id is None else dict(NO_STORE)
+
+
 #: catalog thumbnail sizes (longest side, pixels): a few fixed ones, so browsers cache them
 THUMB_SIZES = (160, 320, 640)
 
@@ -101,7 +107,7 @@ def garment_image(garment_id: str, user: CurrentUser, db: DbSession, svc: Servic
     g = visible_garment(db, user, garment_id)
     if not svc.storage.exists(g.image_path):
         raise not_found("garment")
-    cache = {"Cache-Control": "private, max-age=86400"}
+    cache = _cache_headers(g)
     if size is None:
         return FileResponse(svc.storage.path(g.image_path), media_type="image/png", headers=cache)
     if size not in THUMB_SIZES:
@@ -135,8 +141,7 @@ def garment_mask(garment_id: str, user: CurrentUser, db: DbSession, svc: Service
     g = visible_garment(db, user, garment_id)
     if not svc.storage.exists(g.mask_path):
         raise not_found("garment")
-    return FileResponse(svc.storage.path(g.mask_path), media_type="image/png",
-                        headers={"Cache-Control": "private, max-age=86400"})
+    return FileResponse(svc.storage.path(g.mask_path), media_type="image/png", headers=_cache_headers(g))
 
 
 @router.delete("/{garment_id}", status_code=204, response_class=Response)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Response, UploadFile
+from fastapi import APIRouter, File, Form, Response, UploadFile
 from fastapi.responses import FileResponse
 from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
@@ -13,7 +13,7 @@ from fitroom.service.api.deps import CurrentUser, DbSession, PageParams, Service
 from fitroom.service.api.uploads import limits, read_upload
 from fitroom.service.crud import own_photo, photo_public
 from fitroom.service.engine import decode_upload, encode_jpeg
-from fitroom.service.errors import not_found
+from fitroom.service.errors import NO_STORE, not_found
 from fitroom.service.models import Event, Photo, new_id
 from fitroom.service.schemas import ErrorPublic, Page, PhotoPublic
 
@@ -25,14 +25,28 @@ _IMAGE = {200: {"content": {"image/jpeg": {}}, "description": "The image."}}
 @router.post("", status_code=201, response_model=PhotoPublic,
              responses={413: {"model": ErrorPublic}, 422: {"model": ErrorPublic}})
 async def upload_photo(file: Annotated[UploadFile, File(description="A photo of one person: JPEG, PNG or WebP.")],
-                       user: CurrentUser, svc: ServicesDep) -> PhotoPublic:
+                       user: CurrentUser, svc: ServicesDep,
+                       name: Annotated[str | None, Form(max_length=200, description=
+                                       "What to call the photo; default: the file's name.")] = None,
+                       ) -> PhotoPublic:
     """Upload a photo of yourself. It is checked (format, size, one person in it), stored
     without its metadata, and analysed once (pose, body parts) for every later try-on."""
     data = await read_upload(file, svc.settings)
-    return await run_in_threadpool(_store_photo, svc, user.id, data)
+    return await run_in_threadpool(_store_photo, svc, user.id, data, photo_name(name, file.filename))
 
 
-def _store_photo(svc, user_id: str, data: bytes) -> PhotoPublic:
+def photo_name(given: str | None, filename: str | None) -> str | None:
+    """The name to keep: the one given, else the file's own name without any folders;
+    control characters dropped, at most 200 characters, None when nothing is left."""
+    if given and given.strip():
+        raw = given
+    else:
+        raw = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    clean = "".join(ch for ch in raw if ch.isprintable()).strip()
+    return clean[:200] or None
+
+
+def _store_photo(svc, user_id: str, data: bytes, name: str | None = None) -> PhotoPublic:
     image = decode_upload(data, limits(svc.settings))
     pa = svc.engine.analyze_person(image)  # NoPersonError / MultiplePeopleError -> 422 now, not at try-on
     pid = new_id()
@@ -42,7 +56,7 @@ def _store_photo(svc, user_id: str, data: bytes) -> PhotoPublic:
     st.write(img_rel, encode_jpeg(image, quality=95))
     st.write(ana_rel, svc.engine.dump_person(pa))
     with svc.db.session() as db:
-        photo = Photo(id=pid, user_id=user_id, width=int(image.shape[1]), height=int(image.shape[0]),
+        photo = Photo(id=pid, user_id=user_id, name=name, width=int(image.shape[1]), height=int(image.shape[0]),
                       image_path=img_rel, analysis_path=ana_rel)
         db.add(photo)
         db.add(Event(user_id=user_id, kind="photo.uploaded", ref_id=pid))
@@ -74,8 +88,8 @@ def photo_image(photo_id: str, user: CurrentUser, db: DbSession, svc: ServicesDe
     p = own_photo(db, user, photo_id)
     if not svc.storage.exists(p.image_path):
         raise not_found("photo")
-    return FileResponse(svc.storage.path(p.image_path), media_type="image/jpeg",
-                        headers={"Cache-Control": "private, max-age=3600"})
+    # a body photo: never kept in a browser's or a proxy's cache (it must be gone once deleted)
+    return FileResponse(svc.storage.path(p.image_path), media_type="image/jpeg", headers=NO_STORE)
 
 
 @router.delete("/{photo_id}", status_code=204, response_class=Response)

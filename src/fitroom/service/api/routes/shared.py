@@ -1,24 +1,34 @@
-"""Shared try-on images: anyone with a signed, unexpired link."""
+"""Shared try-ons: anyone with a signed, unexpired link sees a small page with the picture
+(``GET /v1/shared/{token}``, with Open Graph tags for link previews) and the picture itself
+(``GET /v1/shared/{token}/image``)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse
+from datetime import datetime, timezone
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import FileResponse, HTMLResponse
+from sqlalchemy.orm import Session
 
 from fitroom.service.api.deps import DbSession, ServicesDep, client_ip, rate_limit
 from fitroom.service.errors import ApiError
-from fitroom.service.models import TryOn
+from fitroom.service.models import Garment, Photo, TryOn
 from fitroom.service.schemas import ErrorPublic
-from fitroom.service.security import ShareTokenError, read_share_token
+from fitroom.service.security import ShareTokenError, read_share_token, share_token_expiry
+from fitroom.service.sharepage import SHARE_PAGE_CSP, SharedLook, error_page, share_page
 
 router = APIRouter(prefix="/shared", tags=["try-ons"])
 
+#: a shared link may be kept a few minutes by the visitor's browser (never by a shared
+#: cache: deleting the try-on must end the link); search engines are asked not to index it
+SHARED_HEADERS = {"Cache-Control": "private, max-age=300", "X-Robots-Tag": "noindex, nofollow"}
 
-@router.get("/{token}", response_class=FileResponse,
-            responses={200: {"content": {"image/jpeg": {}}}, 410: {"model": ErrorPublic}})
-def shared_image(token: str, request: Request, db: DbSession, svc: ServicesDep) -> FileResponse:
-    """The shared try-on image (no sign-in). 410 once the link expired; 404 if it was
-    tampered with or the try-on was deleted."""
+_ERRORS = {404: {"model": ErrorPublic}, 410: {"model": ErrorPublic}}
+
+
+def _shared_tryon(token: str, request: Request, db: Session, svc) -> TryOn:
+    """The try-on behind a link; 410 once the link expired, 404 if it was tampered with or
+    the try-on is gone."""
     rate_limit(svc, f"ip:{client_ip(request)}", svc.settings.rate_limit_per_minute)
     try:
         tryon_id = read_share_token(svc.signing_key, token)
@@ -29,5 +39,60 @@ def shared_image(token: str, request: Request, db: DbSession, svc: ServicesDep) 
     t = db.get(TryOn, tryon_id)
     if t is None or t.status != "succeeded" or not svc.storage.exists(t.result_path):
         raise ApiError(404, "not_found", "This try-on no longer exists.")
-    return FileResponse(svc.storage.path(t.result_path), media_type="image/jpeg",
-                        headers={"Cache-Control": "private, max-age=300"})
+    return t
+
+
+def _accepts(request: Request, kind: str) -> int:
+    """Where ``kind`` (e.g. ``text/html``) comes in the Accept header: its position, or -1."""
+    types = [part.split(";", 1)[0].strip().lower() for part in request.headers.get("accept", "").split(",")]
+    return next((i for i, t in enumerate(types) if t == kind or (kind.endswith("/*") and t.startswith(kind[:-1]))), -1)
+
+
+def _wants_html(request: Request) -> bool:
+    html, json = _accepts(request, "text/html"), _accepts(request, "application/json")
+    return html >= 0 and (json < 0 or html < json)
+
+
+def _image(t: TryOn, svc) -> FileResponse:
+    return FileResponse(svc.storage.path(t.result_path), media_type="image/jpeg", headers=SHARED_HEADERS)
+
+
+def _base_url(request: Request, svc) -> str:
+    return svc.settings.public_url or str(request.base_url).rstrip("/")
+
+
+@router.get("/{token}", response_class=HTMLResponse,
+            responses={200: {"content": {"text/html": {}, "image/jpeg": {}},
+                             "description": "The share page; the picture itself for a client that asks only "
+                                            "for images (an <img> pointed at an older link)."}, **_ERRORS})
+def shared_page(token: str, request: Request, db: DbSession, svc: ServicesDep) -> Response:
+    """The shared look's page (no sign-in): the picture, the garment's name, "made with
+    fitroom", and Open Graph / Twitter card tags for link previews. 410 once the link
+    expired; 404 if it was tampered with or the try-on was deleted (as a page for browsers,
+    JSON otherwise)."""
+    try:
+        t = _shared_tryon(token, request, db, svc)
+    except ApiError as e:
+        if not _wants_html(request):
+            raise
+        title = "This link has expired" if e.status == 410 else "This look isn't here"
+        return HTMLResponse(error_page(title, e.message), status_code=e.status,
+                            headers={**(e.headers or {}), "Cache-Control": "no-store",
+                                     "Content-Security-Policy": SHARE_PAGE_CSP, "X-Robots-Tag": "noindex, nofollow"})
+    if _accepts(request, "image/*") >= 0 and _accepts(request, "text/html") < 0:
+        return _image(t, svc)  # links shared before there was a page, used as an image
+    garment = db.get(Garment, t.garment_id) if t.garment_id else None
+    photo = db.get(Photo, t.photo_id)
+    base = _base_url(request, svc)
+    look = SharedLook(garment=garment.name if garment else "", page_url=f"{base}/v1/shared/{token}",
+                      image_url=f"{base}/v1/shared/{token}/image",
+                      width=photo.width if photo else None, height=photo.height if photo else None,
+                      expires_at=datetime.fromtimestamp(share_token_expiry(token), timezone.utc))
+    return HTMLResponse(share_page(look), headers={**SHARED_HEADERS, "Content-Security-Policy": SHARE_PAGE_CSP})
+
+
+@router.get("/{token}/image", response_class=FileResponse,
+            responses={200: {"content": {"image/jpeg": {}}}, **_ERRORS})
+def shared_image(token: str, request: Request, db: DbSession, svc: ServicesDep) -> FileResponse:
+    """The shared try-on picture (no sign-in); same rules as the page."""
+    return _image(_shared_tryon(token, request, db, svc), svc)

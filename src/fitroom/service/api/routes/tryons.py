@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from fitroom.service.api.deps import CurrentUser, DbSession, PageParams, ServicesDep, rate_limit
 from fitroom.service.crud import own_photo, own_tryon, tryon_public, visible_garment
-from fitroom.service.errors import ApiError, not_found
+from fitroom.service.errors import NO_STORE, ApiError, not_found
 from fitroom.service.models import Event, TryOn, new_id, utcnow
 from fitroom.service.schemas import ErrorPublic, Page, ShareCreate, SharePublic, TryOnCreate, TryOnPublic
 from fitroom.service.security import make_share_token
@@ -163,8 +163,8 @@ def tryon_image(tryon_id: str, user: CurrentUser, db: DbSession, svc: ServicesDe
     t = own_tryon(db, user, tryon_id)
     if t.status != "succeeded" or not svc.storage.exists(t.result_path):
         raise ApiError(409, "not_ready", f"This try-on has no image (it is {t.status}).")
-    return FileResponse(svc.storage.path(t.result_path), media_type="image/jpeg",
-                        headers={"Cache-Control": "private, max-age=3600"})
+    # it shows the person: never cached (it must be gone once deleted); shared links are the exception
+    return FileResponse(svc.storage.path(t.result_path), media_type="image/jpeg", headers=NO_STORE)
 
 
 @router.delete("/{tryon_id}", status_code=204, response_class=Response)
@@ -181,7 +181,8 @@ def delete_tryon(tryon_id: str, user: CurrentUser, db: DbSession, svc: ServicesD
 @router.post("/{tryon_id}/share", response_model=SharePublic, responses={409: {"model": ErrorPublic}})
 def share_tryon(tryon_id: str, user: CurrentUser, db: DbSession, svc: ServicesDep,
                 body: ShareCreate | None = None) -> SharePublic:
-    """A link that shows the result to anyone who has it, until it expires (signed, not stored)."""
+    """A link that shows the result to anyone who has it, until it expires (signed, not stored):
+    ``url`` is a page with the picture and link-preview tags, ``image_url`` the picture."""
     body = body or ShareCreate()
     t = own_tryon(db, user, tryon_id)
     if t.status != "succeeded":
@@ -193,4 +194,5 @@ def share_tryon(tryon_id: str, user: CurrentUser, db: DbSession, svc: ServicesDe
     token = make_share_token(svc.signing_key, t.id, exp)
     db.add(Event(user_id=user.id, kind="tryon.shared", ref_id=tryon_id))
     db.commit()
-    return SharePublic(url=f"/v1/shared/{token}", expires_at=datetime.fromtimestamp(exp, timezone.utc))
+    return SharePublic(url=f"/v1/shared/{token}", image_url=f"/v1/shared/{token}/image",
+                       expires_at=datetime.fromtimestamp(exp, timezone.utc))
