@@ -285,6 +285,31 @@ def data_synth(
                f"in {s['seconds']:.1f} s ({s['samples_per_second']:.1f}/s)")
 
 
+@data_app.command("real")
+def data_real(
+    images: Annotated[Path, typer.Option("--images", help="Folder of photos of people (JPEG, PNG or WebP).")],
+    out: Annotated[Path, typer.Option("--out", help="Folder to write (VITON-HD layout); a stopped run resumes.")],
+    workers: Annotated[Optional[int], typer.Option(help="Processes (default: all cores).")] = None,
+    val_people: Annotated[int, typer.Option(help="At least this many people in the validation (test) split.")] = 150,
+    seed: Annotated[int, typer.Option(help="Seed of the split by person.")] = 0,
+    limit: Annotated[Optional[int], typer.Option(help="Only the first N photos (by name).")] = None,
+) -> None:
+    """Build a training set from real photos with fitroom's own analysis (pose, parse, masks)."""
+    from fitroom.data.real import build_real_dataset
+
+    if val_people < 0 or (limit is not None and limit < 1) or (workers is not None and workers < 1):
+        raise FitroomError("--val-people must be 0 or more, --limit and --workers at least 1")
+    try:
+        s = build_real_dataset(images, out, workers=workers, val_people=val_people, seed=seed, limit=limit,
+                               progress=sys.stderr.isatty())
+    except ValueError as e:
+        raise FitroomError(str(e)) from None
+    causes = ", ".join(f"{k} {v}" for k, v in sorted(s.failures_by_cause.items())) or "none"
+    typer.echo(f"wrote {s.train} train and {s.test} validation samples ({s.people} people) to {out} in "
+               f"{s.seconds:.0f} s ({s.photos_per_second:.1f} photos/s; {s.skipped_done} done before); "
+               f"{s.failed} refused ({causes}; see {out / 'failures.jsonl'})")
+
+
 @data_app.command("preview")
 def data_preview(
     root: Annotated[Path, typer.Argument(help="A dataset written by 'fitroom data synth'.")],
