@@ -113,3 +113,30 @@ def test_the_classical_engine_is_a_setting(tmp_path, monkeypatch):
         assert c.get("/v1/info").json()["engine"] == "classical"
     monkeypatch.delenv("FITROOM_ENGINE")
     assert get_engine().pipe.engine == "learned"
+
+
+def test_many_shoppers_in_turn_keep_their_try_on_preparation():
+    """20 people trying on in turn (the load test's pattern): each person's edit regions and
+    removed region are made once, not again on every try-on (it once kept a single one)."""
+    import copy
+
+    from fitroom.examples import example_garments, example_person
+    from fitroom.imaging import load_image
+    from fitroom.service.engine import TryOnEngine
+
+    eng = TryOnEngine(engine="classical")
+    base = eng.analyze_person(load_image(example_person()))
+    people = [copy.deepcopy(base) for _ in range(20)]  # 20 analyses, as from 20 photos
+    ga = eng.analyze_garment(load_image(example_garments()[1]))
+    made = []
+    real = eng.pipe._make_prepared
+
+    def counting(pa, dress, protocol):
+        made.append(id(pa))
+        return real(pa, dress, protocol)
+
+    eng.pipe._make_prepared = counting
+    for _ in range(2):
+        for pa in people:
+            eng.try_on(pa, ga)
+    assert len(made) == 20  # once per person, the second round from the cache

@@ -238,7 +238,7 @@ class LearnedEngine:
         self.warp = load(warp_dir, device=device).eval()
         self.gen = load(tryon_dir, device=device).eval()
         self.size = tuple(self.gen.input_size)  # (H, W)
-        self._people = Lru(16)  # (id(pa), dress) -> (pa, person_inputs)
+        self._people = Lru(64)  # (id(pa), dress) -> (pa, person_inputs), small: network size
 
     name = "learned"
 
