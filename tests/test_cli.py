@@ -179,3 +179,27 @@ def test_data_synth_bad_arguments_are_one_line_errors(tmp_path, args, phrase):
 def test_data_stats_of_a_folder_that_is_not_synthetic(tmp_path):
     p = run("data", "stats", tmp_path, check_ok=False)
     assert_one_line_error(p, "meta.jsonl")
+
+
+def test_tryoff_writes_a_garment_photo_and_mask_ready_to_try_on(tmp_path):
+    out = tmp_path / "suit.png"
+    p = run("tryoff", example_person(), "-o", out, "--size", "512x384")
+    mask = tmp_path / "suit_mask.png"
+    assert out.exists() and mask.exists() and "wrote" in p.stdout and "short-sleeve top" in p.stdout
+    img, m = load_image(out), np.array(Image.open(mask))
+    assert img.shape == (512, 384, 3) and m.shape == (512, 384) and set(np.unique(m)) <= {0, 255}
+    assert 0.1 < (m > 0).mean() < 0.9
+    # what a try-off makes, a try-on takes
+    run("tryon", example_person(), out, "-o", tmp_path / "again.png")
+
+
+@pytest.mark.parametrize("args, phrase", [
+    (["{garment}", "-o", "{tmp}/g.png"], "no person found"),
+    (["{person}", "-o", "{tmp}/g.gif"], ".png or .jpg"),
+    (["{person}", "-o", "{tmp}/g.png", "--size", "huge"], "--size"),
+    (["{tmp}/nope.jpg", "-o", "{tmp}/g.png"], "not found"),
+])
+def test_tryoff_mistakes_give_one_line_and_exit_2(tmp_path, args, phrase):
+    fill = {"garment": example_garments()[0], "person": example_person(), "tmp": tmp_path}
+    p = run("tryoff", *[a.format(**fill) for a in args], check_ok=False)
+    assert_one_line_error(p, phrase)

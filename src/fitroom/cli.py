@@ -181,6 +181,44 @@ def tryon(
 
 
 @app.command()
+def tryoff(
+    person: Annotated[Path, typer.Argument(help="A photo of a person wearing a top or a dress.", metavar="PERSON", show_default=False)],
+    out: Annotated[Path, typer.Option("-o", "--out", help="The garment photo to write (PNG or JPEG).")],
+    mask: Annotated[Optional[Path], typer.Option("--mask", help="Where to write the garment's mask (default: OUT's name with _mask.png).")] = None,
+    size: Annotated[str, typer.Option(help="HEIGHTxWIDTH of the garment photo.")] = "1024x768",
+    keypoints: Annotated[Optional[Path], typer.Option("--keypoints", help="OpenPose JSON to use instead of estimating the pose.")] = None,
+    max_megabytes: Annotated[float, typer.Option(help="Largest accepted file.")] = 20.0,
+    max_megapixels: Annotated[float, typer.Option(help="Largest accepted image.")] = 40.0,
+) -> None:
+    """Take the top or dress off the PERSON in a photo: a product-style garment photo (flat, front view, on white) and its mask, ready to try on someone else."""
+    from fitroom.data.keypoints import read_openpose_json
+    from fitroom.data.synth.writer import parse_size
+    import numpy as np
+
+    from fitroom.imaging import load_image, save_image
+    from fitroom.person.analyze import analyze_person
+    from fitroom.pipelines.tryoff import tryoff_analysis
+
+    try:
+        hw = parse_size(size)
+    except ValueError as e:
+        raise FitroomError(f"--size: {e}") from None
+    if out.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+        raise FitroomError(f"-o {out}: write a .png or .jpg file")
+    mask_path = mask if mask is not None else out.with_name(f"{out.stem}_mask.png")
+    kp = read_openpose_json(keypoints) if keypoints is not None else None
+    with _naming("person", person):
+        pa = analyze_person(load_image(person, _limits(max_megabytes, max_megapixels)), keypoints=kp)
+        res = tryoff_analysis(pa, hw)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    save_image(out, res.image)
+    mask_path.parent.mkdir(parents=True, exist_ok=True)
+    save_image(mask_path, res.mask.astype(np.uint8) * 255)
+    typer.echo(f"wrote {out} and {mask_path} ({res.garment_category}, {res.completed:.0%} hidden in the photo "
+               f"and completed, {res.seconds * 1000:.0f} ms)")
+
+
+@app.command()
 def demo(
     out: Annotated[Path, typer.Option("-o", "--out", help="Folder for the results.")] = Path("out/demo"),
     engine: Annotated[str, typer.Option(help="learned (default) or classical.")] = "learned",

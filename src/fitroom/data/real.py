@@ -9,11 +9,12 @@ and writes the VITON-HD layout the readers understand (:mod:`fitroom.data.layout
     {train,test}/openpose_json/<id>_keypoints.json   BODY_25 from MediaPipe
     {train,test}/agnostic-v3.2/<id>.jpg      the cloth-agnostic input (region grey)
     {train,test}/agnostic-mask/<id>.png      that region
-    {train,test}/cloth/<id>.jpg              a pseudo product photo: the worn top or dress cut
-                                             out on white, where it is worn (not flattened)
+    {train,test}/cloth/<id>.jpg              a pseudo product photo: the worn top or dress taken
+                                             off and laid flat on white (:mod:`fitroom.pipelines.tryoff`)
     {train,test}/cloth-mask/<id>.png         its mask
     train_pairs.txt, test_pairs.txt          paired: "<id>.jpg <id>.jpg"
-    meta.jsonl                               id, split, person, category (top / dress), size
+    meta.jsonl                               id, split, person, category (top / dress), size,
+                                             sleeves and the try-off's completed fraction
     failures.jsonl                           the photos analysis refused, with the cause
     real.json                                the summary
 
@@ -108,6 +109,7 @@ def _analyse_one(args: tuple[str, str, str, str]) -> dict:
     from fitroom.labels import UPPER_BODY_GARMENT, Cihp, KeypointFormat
     from fitroom.person.agnostic import GREY, agnostic_mask
     from fitroom.person.analyze import analyze_person
+    from fitroom.pipelines.tryoff import tryoff_analysis
 
     src, out, sid, split = args
     src_p, d = Path(src), Path(out) / split
@@ -123,8 +125,9 @@ def _analyse_one(args: tuple[str, str, str, str]) -> dict:
         region = agnostic_mask(parse, pa.frame, keep_lower_body=not dress)
         agn = image.copy()
         agn[region] = GREY
-        cloth = np.full_like(image, 255)
-        cloth[worn] = image[worn]
+        # the pseudo product photo: the worn garment taken off and laid flat (try-off), at
+        # the photo's own size, like a VITON-HD product photo beside its person
+        off = tryoff_analysis(pa, size=image.shape[:2])
         if src_p.suffix.lower() in (".jpg", ".jpeg"):
             _write(d / "image" / f"{sid}.jpg", src_p.read_bytes())
         else:
@@ -133,9 +136,10 @@ def _analyse_one(args: tuple[str, str, str, str]) -> dict:
         write_openpose_json(d / "openpose_json" / f"{sid}_keypoints.json", pa.keypoints, KeypointFormat.BODY25)
         _write(d / "agnostic-v3.2" / f"{sid}.jpg", _jpeg(agn))
         _write(d / "agnostic-mask" / f"{sid}.png", _mask_png(region))
-        _write(d / "cloth" / f"{sid}.jpg", _jpeg(cloth))
-        _write(d / "cloth-mask" / f"{sid}.png", _mask_png(worn))
-        record.update(status="ok", category="dress" if dress else "top", size=f"{image.shape[0]}x{image.shape[1]}")
+        _write(d / "cloth" / f"{sid}.jpg", _jpeg(off.image))
+        _write(d / "cloth-mask" / f"{sid}.png", _mask_png(off.mask))
+        record.update(status="ok", category="dress" if dress else "top", size=f"{image.shape[0]}x{image.shape[1]}",
+                      sleeves=off.sleeves, completed=round(off.completed, 4))
     except FitroomError as e:
         record.update(status="failed", cause=type(e).__name__, message=str(e))
     except Exception as e:  # noqa: BLE001 - one bad photo must not stop a run of thousands

@@ -56,6 +56,12 @@ def decode_stored(data: bytes) -> np.ndarray:
         return np.ascontiguousarray(np.array(im.convert("RGB")))
 
 
+def decode_stored_mask(data: bytes) -> np.ndarray:
+    """Decode a mask the service itself stored (a PNG, 255 inside) as bool ``(H, W)``."""
+    with Image.open(io.BytesIO(data)) as im:
+        return np.array(im.convert("L")) >= 128
+
+
 #: most people whose try-on preparation the pipeline keeps (see :class:`TryOnEngine`)
 PREPARED_MAX = 32
 
@@ -101,11 +107,13 @@ class TryOnEngine:
         with self._person_lock:
             return analyze_person(image)
 
-    def analyze_garment(self, image: np.ndarray, category: str | None = None) -> GarmentAnalysis:
-        """``category``: what the shop said the garment is (detected when None)."""
+    def analyze_garment(self, image: np.ndarray, category: str | None = None,
+                        mask: np.ndarray | None = None) -> GarmentAnalysis:
+        """``category``: what the shop said the garment is (detected when None); ``mask``: the
+        garment's mask when it is known (a try-off's), found in the photo when None."""
         from fitroom.garment import analyze_garment
 
-        return analyze_garment(image, category=category)
+        return analyze_garment(image, mask=mask, category=category)
 
     @staticmethod
     def dump_person(pa: PersonAnalysis) -> bytes:
@@ -126,10 +134,14 @@ class TryOnEngine:
         self._people.put(key, pa)
         return pa
 
-    def garment(self, key: str, load_image_: Callable[[], np.ndarray], category: str | None = None) -> GarmentAnalysis:
+    def garment(self, key: str, load_image_: Callable[[], np.ndarray], category: str | None = None,
+                load_mask_: Callable[[], np.ndarray | None] | None = None) -> GarmentAnalysis:
+        """The analysis of garment ``key``: memory, else made from its image (and its stored
+        mask, when ``load_mask_`` gives one)."""
         ga = self._garments.get(key)
         if ga is None:
-            ga = self.analyze_garment(load_image_(), category=category)
+            mask = load_mask_() if load_mask_ is not None else None
+            ga = self.analyze_garment(load_image_(), category=category, mask=mask)
             self._garments.put(key, ga)
         return ga
 

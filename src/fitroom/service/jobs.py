@@ -232,6 +232,15 @@ def _finish(ctx: JobContext, job_id: str, worker_id: str, attempt: int, **values
         return True
 
 
+def _stored_mask(ctx, garment):
+    """The garment's stored mask, or None (then it is found in the photo again)."""
+    from fitroom.service.engine import decode_stored_mask
+
+    if not garment.mask_path or not ctx.storage.exists(garment.mask_path):
+        return None
+    return decode_stored_mask(ctx.storage.read(garment.mask_path))
+
+
 def _person_analysis(ctx: JobContext, photo: Photo):
     storage = ctx.storage
 
@@ -274,8 +283,9 @@ def run_job(ctx: JobContext, job_id: str, worker_id: str | None = None) -> str |
             return _outcome(ctx, job_id, "failed", ok, t0)
         try:
             pa = _person_analysis(ctx, photo)
+            # as stored: the category given at upload or detected, the mask found then (or a try-off's)
             ga = ctx.engine.garment(garment.id, lambda: decode_stored(ctx.storage.read(garment.image_path)),
-                                    category=garment.category)  # as stored: given at upload or detected
+                                    category=garment.category, load_mask_=lambda: _stored_mask(ctx, garment))
             image = ctx.engine.try_on(pa, ga)
         except FitroomError as e:
             ok = _finish(ctx, job_id, worker_id, attempt, status="failed", error_code=e.code,

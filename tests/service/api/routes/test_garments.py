@@ -110,3 +110,32 @@ def test_the_category_a_shop_gives_overrides_detection_and_drives_the_try_on(cli
     r = client.post("/v1/garments", headers=auth(h), files={"file": ("tee.png", garment_png(), "image/png")},
                     data={"name": "x", "category": "trousers"})
     assert r.status_code == 422 and r.json()["error"]["code"] == "unsupported_garment"
+
+
+def test_garment_from_a_photo_of_someone_wearing_it(client):
+    from ...helpers import PERSON_JPG, demo_garment, tryon, upload_photo
+
+    h = signup(client)
+    r = client.post("/v1/garments/from-photo", headers=auth(h),
+                    files={"file": ("her.jpg", PERSON_JPG.read_bytes(), "image/jpeg")}, data={"name": "Her suit"})
+    assert r.status_code == 201, r.text
+    g = r.json()
+    assert g["owner"] == "me" and g["name"] == "Her suit" and g["category"] == "short-sleeve top"
+    img = Image.open(io.BytesIO(client.get(g["image_url"], headers=auth(h)).content))
+    assert img.size == (768, 1024)
+    assert img.getpixel((2, 2)) == (255, 255, 255)  # laid flat on white
+    # only the garment is kept: no photo was added
+    assert client.get("/v1/photos", headers=auth(h)).json()["total"] == 0
+    # and it can be tried on
+    photo = upload_photo(client, h)
+    done = tryon(client, h, photo["id"], g["id"])
+    assert done["status"] == "succeeded", done
+    assert demo_garment(client, h)["id"] != g["id"]
+
+
+def test_garment_from_a_photo_without_a_person_is_a_422(client):
+    h = signup(client)
+    r = client.post("/v1/garments/from-photo", headers=auth(h), files={"file": ("tee.png", garment_png(), "image/png")})
+    assert r.status_code == 422 and "no person" in r.json()["error"]["message"].lower()
+    r = client.post("/v1/garments/from-photo", headers=auth(h), files={"file": ("x.png", png_bytes(64, 64), "image/png")})
+    assert r.status_code == 422

@@ -58,12 +58,44 @@ async def create_garment(file: Annotated[UploadFile, File(description="Product p
     name = name.strip()
     if not name:
         raise ApiError(422, "validation_error", "name must not be blank.")
-    return await run_in_threadpool(_store_garment, svc, user.id, name, data, category)
+    return await run_in_threadpool(_store_uploaded_garment, svc, user.id, name, data, category)
 
 
-def _store_garment(svc, user_id: str, name: str, data: bytes, category: GarmentCategory | None = None) -> GarmentDetail:
-    image = decode_upload(data, limits(svc.settings))
-    ga = svc.engine.analyze_garment(image, category=None if category is None else str(category))
+def _store_uploaded_garment(svc, user_id: str, name: str, data: bytes, category: GarmentCategory | None) -> GarmentDetail:
+    return _store_garment(svc, user_id, name, decode_upload(data, limits(svc.settings)), category)
+
+
+@router.post("/from-photo", status_code=201, response_model=GarmentDetail,
+             responses={413: {"model": ErrorPublic}, 422: {"model": ErrorPublic}})
+async def garment_from_photo(file: Annotated[UploadFile, File(
+                                 description="A photo of a person wearing the top or dress: JPEG, PNG or WebP.")],
+                             user: CurrentUser, svc: ServicesDep,
+                             name: Annotated[str, Form(min_length=1, max_length=200)] = "From a photo",
+                             ) -> GarmentDetail:
+    """Try-off: add to your catalog the top or dress someone wears in a photo ("try on what
+    she is wearing"). The garment is taken off the body and laid flat, front view, on white,
+    with its mask (``fitroom.pipelines.tryoff``); only the garment is kept, never the photo.
+    A photo without a person, or of a person wearing no top or dress, is refused with 422."""
+    data = await read_upload(file, svc.settings)
+    name = name.strip()
+    if not name:
+        raise ApiError(422, "validation_error", "name must not be blank.")
+    return await run_in_threadpool(_store_tryoff, svc, user.id, name, data)
+
+
+def _store_tryoff(svc, user_id: str, name: str, data: bytes) -> GarmentDetail:
+    from fitroom.person.analyze import analyze_person
+    from fitroom.pipelines.tryoff import tryoff_analysis
+
+    photo = decode_upload(data, limits(svc.settings))
+    res = tryoff_analysis(analyze_person(photo))  # not the engine's cache: someone else's photo is not kept
+    return _store_garment(svc, user_id, name, res.image, str(res.garment_category), mask=res.mask)
+
+
+def _store_garment(svc, user_id: str, name: str, image, category: GarmentCategory | str | None = None,
+                   mask=None) -> GarmentDetail:
+    """Analyse and store a garment photo ``image`` (RGB uint8) for ``user_id``."""
+    ga = svc.engine.analyze_garment(image, category=None if category is None else str(category), mask=mask)
     gid = new_id()
     st = svc.storage
     img_rel = st.rel("users", user_id, "garments", f"{gid}.png")
