@@ -330,6 +330,7 @@ def data_real(
     workers: Annotated[Optional[int], typer.Option(help="Processes (default: all cores).")] = None,
     val_people: Annotated[int, typer.Option(help="At least this many people in the validation (test) split.")] = 150,
     seed: Annotated[int, typer.Option(help="Seed of the split by person.")] = 0,
+    labels: Annotated[Optional[list[Path]], typer.Option("--labels", metavar="JSON", help="A JSON file mapping photo file names to a label, kept in meta.jsonl under the file's name (e.g. skin_tone.json); repeat for several. Default: such files beside the images folder.")] = None,
     limit: Annotated[Optional[int], typer.Option(help="Only the first N photos (by name).")] = None,
 ) -> None:
     """Build a training set from real photos with fitroom's own analysis (pose, parse, masks)."""
@@ -339,7 +340,7 @@ def data_real(
         raise FitroomError("--val-people must be 0 or more, --limit and --workers at least 1")
     try:
         s = build_real_dataset(images, out, workers=workers, val_people=val_people, seed=seed, limit=limit,
-                               progress=sys.stderr.isatty())
+                               progress=sys.stderr.isatty(), labels=labels)
     except ValueError as e:
         raise FitroomError(str(e)) from None
     causes = ", ".join(f"{k} {v}" for k, v in sorted(s.failures_by_cause.items())) or "none"

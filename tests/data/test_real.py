@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 from skimage import data as skdata
@@ -46,6 +47,12 @@ def test_the_set_is_written_in_the_viton_hd_layout_split_by_person_and_resumes(p
     meta = {m["id"]: m for m in map(json.loads, (out / "meta.jsonl").read_text().splitlines())}
     assert set(meta) == {"11111_00", "11111_01", "22222_00"}
     assert meta["11111_00"]["split"] == meta["11111_01"]["split"]  # one person never straddles the splits
+    assert all(m["sleeves"] in ("none", "short", "long") for m in meta.values())
+    # the pseudo product photo is the try-off: the garment laid flat on white, with its mask
+    cloth = np.array(Image.open(out / one_split(meta, "22222_00") / "cloth" / "22222_00.jpg"))
+    cmask = np.array(Image.open(out / one_split(meta, "22222_00") / "cloth-mask" / "22222_00.png")) > 127
+    assert cloth.shape[:2] == cmask.shape and 0.1 < cmask.mean() < 0.9
+    assert cloth[0, 0].min() > 245 and np.median(cloth[cmask], axis=0).max() < 240
     for sid, m in meta.items():
         for folder in FOLDERS:
             assert list((out / m["split"] / folder).glob(f"{sid}*")), (sid, folder)
@@ -61,6 +68,10 @@ def test_the_set_is_written_in_the_viton_hd_layout_split_by_person_and_resumes(p
     again = build_real_dataset(photos, out, workers=1, val_people=1, seed=0)
     assert again.skipped_done == 4 and again.written == 0 and (again.train, again.test) == (s.train, s.test)
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*.png")} == stamp
+
+
+def one_split(meta: dict, sid: str) -> str:
+    return meta[sid]["split"]
 
 
 def test_the_command_line(photos, tmp_path):
@@ -81,3 +92,21 @@ def test_on_real_people(tmp_path):
         pytest.skip("../shared/realpeople is absent")
     s = build_real_dataset(src, tmp_path / "rp", workers=2, val_people=2, limit=8)
     assert s.photos == 8 and s.failed <= 1 and s.train + s.test == 8 - s.failed and s.test >= 2
+
+
+def test_labels_beside_the_images_go_to_meta(tmp_path):
+    import json
+
+    from fitroom.data.real import read_labels
+
+    images = tmp_path / "people" / "image"
+    images.mkdir(parents=True)
+    for n in ("a_00.jpg", "b_00.jpg"):
+        (images / n).write_bytes(b"")
+    (tmp_path / "people" / "skin_tone.json").write_text(json.dumps({"a_00.jpg": "light", "b_00.jpg": "dark"}))
+    (tmp_path / "people" / "other.json").write_text(json.dumps({"unrelated.jpg": "x"}))  # names no photo here
+    assert read_labels(None, images) == {"skin_tone": {"a_00.jpg": "light", "b_00.jpg": "dark"}}
+    bad = tmp_path / "bad.json"
+    bad.write_text("[1, 2]")
+    with pytest.raises(ValueError, match="mapping photo file names"):
+        read_labels([bad], images)

@@ -14,7 +14,8 @@ and writes the VITON-HD layout the readers understand (:mod:`fitroom.data.layout
     {train,test}/cloth-mask/<id>.png         its mask
     train_pairs.txt, test_pairs.txt          paired: "<id>.jpg <id>.jpg"
     meta.jsonl                               id, split, person, category (top / dress), size,
-                                             sleeves and the try-off's completed fraction
+                                             sleeves, and labels of the photos (:func:`read_labels`,
+                                             e.g. skin_tone) for breakdowns
     failures.jsonl                           the photos analysis refused, with the cause
     real.json                                the summary
 
@@ -40,7 +41,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-__all__ = ["RealDatasetSummary", "build_real_dataset", "person_of", "split_people", "FOLDERS"]
+__all__ = ["RealDatasetSummary", "build_real_dataset", "read_labels", "person_of", "split_people", "FOLDERS"]
 
 FOLDERS = ("image", "image-parse-v3", "openpose_json", "agnostic-v3.2", "agnostic-mask", "cloth", "cloth-mask")
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
@@ -153,15 +154,41 @@ def _init_worker() -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
+def read_labels(paths: list[str | os.PathLike[str]] | None, images: Path) -> dict[str, dict[str, str]]:
+    """Per-photo labels for ``meta.jsonl`` (breakdowns in ``fitroom evaluate``): ``{name:
+    {photo file name: value}}`` from JSON files mapping photo file names to a label, each
+    named by its file's stem (``skin_tone.json`` -> ``skin_tone``). Without ``paths``, the
+    ``*.json`` files beside the images folder that map names of its photos (e.g.
+    ../shared/realpeople/skin_tone.json). Raises ``ValueError`` for a file that is not such a map."""
+    found = [Path(p) for p in paths] if paths else sorted(images.parent.glob("*.json"))
+    out: dict[str, dict[str, str]] = {}
+    for f in found:
+        try:
+            d = json.loads(f.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            if paths:
+                raise ValueError(f"--labels {f}: not a readable JSON file ({e})") from None
+            continue
+        ok = isinstance(d, dict) and d and all(isinstance(v, (str, int, bool)) for v in d.values())
+        if not ok or (not paths and not any((images / k).is_file() for k in list(d)[:20])):
+            if paths:
+                raise ValueError(f"--labels {f}: expected a JSON object mapping photo file names to labels")
+            continue
+        out[f.stem] = {str(k): v for k, v in d.items()}
+    return out
+
+
 def build_real_dataset(images: str | os.PathLike[str], out: str | os.PathLike[str], *, workers: int | None = None,
                        val_people: int = 150, val_fraction: float = 0.1, seed: int = 0, limit: int | None = None,
-                       progress: bool = False) -> RealDatasetSummary:
+                       progress: bool = False, labels: list[str | os.PathLike[str]] | None = None
+                       ) -> RealDatasetSummary:
     """Analyse every photo of ``images`` and write a training set to ``out`` (see the module
-    docstring). ``limit``: only the first N photos (sorted by name). Raises ``ValueError``
-    when ``images`` holds no photo."""
+    docstring). ``limit``: only the first N photos (sorted by name); ``labels``: see
+    :func:`read_labels`. Raises ``ValueError`` when ``images`` holds no photo."""
     images, out = Path(images), Path(out)
     if not images.is_dir():
         raise ValueError(f"--images {images} is not a folder")
+    attributes = read_labels(labels, images)
     photos = sorted(p for p in images.iterdir() if p.is_file() and p.suffix.lower() in PHOTO_SUFFIXES)[:limit]
     if not photos:
         raise ValueError(f"--images {images}: no JPEG, PNG or WebP photos in this folder")
@@ -216,8 +243,9 @@ def build_real_dataset(images: str | os.PathLike[str], out: str | os.PathLike[st
     bad = [records[i] for i in ids if records[i]["status"] != "ok"]
     with open(out / "meta.jsonl", "w", encoding="utf-8") as fh:
         for r in ok:
-            fh.write(json.dumps({k: r[k] for k in ("id", "split", "person", "category", "size", "source")},
-                                sort_keys=True) + "\n")
+            row = {k: r[k] for k in ("id", "split", "person", "category", "size", "source", "sleeves") if k in r}
+            row.update({name: m[r["source"]] for name, m in attributes.items() if r["source"] in m})
+            fh.write(json.dumps(row, sort_keys=True) + "\n")
     with open(out / "failures.jsonl", "w", encoding="utf-8") as fh:
         for r in bad:
             fh.write(json.dumps({k: r[k] for k in ("id", "source", "cause", "message")}, sort_keys=True) + "\n")
@@ -234,7 +262,8 @@ def build_real_dataset(images: str | os.PathLike[str], out: str | os.PathLike[st
         failures_by_cause=causes, seconds=round(elapsed, 2),
         photos_per_second=round(len(todo) / max(elapsed, 1e-9), 2))
     (out / "real.json").write_text(json.dumps({**summary.__dict__, "seed": seed, "val_people": val_people,
-                                               "val_fraction": val_fraction, "source": str(images)}, indent=2) + "\n")
+                                               "val_fraction": val_fraction, "source": str(images),
+                                               "labels": sorted(attributes)}, indent=2) + "\n")
     # stale files of photos no longer in the split they were written to (a changed seed)
     for split in ("train", "test"):
         for f in (out / split / "image").glob("*.jpg"):
