@@ -140,3 +140,27 @@ def test_many_shoppers_in_turn_keep_their_try_on_preparation():
         for pa in people:
             eng.try_on(pa, ga)
     assert len(made) == 20  # once per person, the second round from the cache
+
+
+def test_a_known_garment_mask_is_used_and_fitted_to_its_photo():
+    import numpy as np
+
+    from fitroom.imaging import load_image
+    from fitroom.pipelines.tryoff import tryoff
+    from fitroom.service.engine import TryOnEngine
+
+    from .helpers import PERSON_JPG
+
+    off = tryoff(load_image(PERSON_JPG), size=(512, 384))
+    engine = TryOnEngine(engine="classical")
+    # the try-off's own mask is the garment's, even where the photo-based one would differ
+    ga = engine.garment("a", lambda: off.image, category=str(off.garment_category), load_mask_=lambda: off.mask)
+    assert (ga.mask | ga.inner_mask == off.mask).mean() > 0.99
+    # a stored mask of another size (an old row) is scaled to the photo, not an error
+    half = off.mask[::2, ::2]
+    gb = engine.garment("b", lambda: off.image, category=str(off.garment_category), load_mask_=lambda: half)
+    assert gb.mask.shape == off.mask.shape
+    # an unreadable or empty one: the mask is found in the photo again
+    gc = engine.garment("c", lambda: off.image, category=str(off.garment_category),
+                        load_mask_=lambda: np.zeros_like(off.mask))
+    assert gc.mask.any()

@@ -107,7 +107,7 @@ def _analyse_one(args: tuple[str, str, str, str]) -> dict:
     from fitroom.data.keypoints import write_openpose_json
     from fitroom.errors import FitroomError
     from fitroom.imaging import load_image
-    from fitroom.labels import UPPER_BODY_GARMENT, Cihp, KeypointFormat
+    from fitroom.labels import UPPER_BODY_GARMENT, KeypointFormat
     from fitroom.person.agnostic import GREY, agnostic_mask
     from fitroom.person.analyze import analyze_person
     from fitroom.pipelines.tryoff import tryoff_analysis
@@ -119,16 +119,16 @@ def _analyse_one(args: tuple[str, str, str, str]) -> dict:
         image = load_image(src_p)
         pa = analyze_person(image)
         parse = pa.parse
-        dress = bool((parse == Cihp.DRESS).sum() > (parse == Cihp.UPPER_CLOTHES).sum())
         worn = np.isin(parse, UPPER_BODY_GARMENT)
         if worn.sum() < 0.01 * worn.size:
             raise FitroomError("no top or dress found on the person")
-        region = agnostic_mask(parse, pa.frame, keep_lower_body=not dress)
-        agn = image.copy()
-        agn[region] = GREY
         # the pseudo product photo: the worn garment taken off and laid flat (try-off), at
         # the photo's own size, like a VITON-HD product photo beside its person
         off = tryoff_analysis(pa, size=image.shape[:2])
+        dress = off.category == "dress"
+        region = agnostic_mask(parse, pa.frame, keep_lower_body=not dress)
+        agn = image.copy()
+        agn[region] = GREY
         if src_p.suffix.lower() in (".jpg", ".jpeg"):
             _write(d / "image" / f"{sid}.jpg", src_p.read_bytes())
         else:

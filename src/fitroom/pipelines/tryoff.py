@@ -1,6 +1,6 @@
 """Try-off: the top or dress a person wears, as a product-style photo (flat, front view, on white).
 
-``tryoff(photo)`` (``fitroom tryoff PERSON -o GARMENT.png``, ``POST /v1/tryoff``) is the
+``tryoff(photo)`` (``fitroom tryoff PERSON -o GARMENT.png``, ``POST /v1/garments/from-photo``) is the
 inverse of the classical warp: where a try-on places a product photo on a body, a try-off
 takes the worn garment off the body and lays it flat.
 
@@ -27,19 +27,21 @@ real pairs of ../shared/realdata against their real product photos (SSIM and mas
 both are framed the same way, :func:`frame_garment`).
 
 Known limits: the back of the neckline (seen inside a product photo's collar) is left white;
-prints hidden behind an arm come back mirrored or smooth; side and back views are laid flat as
-if frontal.
+prints hidden behind an arm come back mirrored or smooth; side views are laid flat as if
+frontal, and a back view comes out mirrored (the person's right shoulder always goes to the
+image's left, as in a front view).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
-from fitroom.errors import NoGarmentError
+from fitroom.errors import KeypointsError, NoGarmentError
 from fitroom.imaging.fill import pushpull_fill
 from fitroom.imaging.masks import fill_holes, remove_small_components
 from fitroom.labels import UPPER_BODY_GARMENT, Cihp, GarmentCategory
@@ -63,8 +65,15 @@ SLEEVE_RADIUS = 0.3
 TORSO_WIDEN = 1.1
 #: ... the hip joints by this one about the mid-hip (the body's width at the hips) ...
 HIP_WIDEN = 2.0
-#: ... and below the hips sides opening at this angle (degrees), for skirts
+#: ... and below the hips sides opening at this angle (degrees), for skirts; it starts this
+#: far above the shoulders (shoulder widths)
 SKIRT_FLARE = 12.0
+COLUMN_ABOVE = 0.35
+#: the work is done at no more than this many pixels per shoulder width, times the output's
+#: long side (a 40 MP photo costs what a 1 MP one does)
+WORK_SCALE = 0.45
+#: a laid-flat garment larger than this many shoulder widths means the pose is implausible
+MAX_EXTENT = 12.0
 #: hair and arms hide the garment only this far below the neck, in shoulder widths
 HIDDEN_BELOW = 0.15
 #: a garment smaller than this (pixels / shoulder width^2) is not "worn"
@@ -119,19 +128,26 @@ def _segment_distance(px: np.ndarray, py: np.ndarray, a: np.ndarray, b: np.ndarr
 
 
 def _torso_column(frame: BodyFrame, shape: tuple[int, int]) -> np.ndarray:
-    """Bool mask of the body's torso column: shoulders widened by ``TORSO_WIDEN``, the body's
-    width at the hips (``HIP_WIDEN`` x the hip joints' distance), then down to the edge of the
-    image with sides opening at ``SKIRT_FLARE`` degrees, so that a skirt belongs to the torso."""
+    """Bool mask of the body's torso column: from ``COLUMN_ABOVE`` shoulder widths above the
+    shoulders (straps and collars are the torso's), shoulders widened by ``TORSO_WIDEN``, the
+    body's width at the hips (``HIP_WIDEN`` x the hip joints' distance), then down to the edge
+    of the image with sides opening at ``SKIRT_FLARE`` degrees, so that a skirt belongs to
+    the torso."""
     n, mh = frame.neck, frame.mid_hip
-    sr = n + (frame.shoulder_r - n) * TORSO_WIDEN
-    sl = n + (frame.shoulder_l - n) * TORSO_WIDEN
-    hr = mh + (frame.hip_r - mh) * HIP_WIDEN
-    hl = mh + (frame.hip_l - mh) * HIP_WIDEN
-    far = 4.0 * max(shape)
     down = frame.down
     side = frame.right  # towards the person's left shoulder
+    up = -down * (COLUMN_ABOVE * frame.shoulder_width)
+    sr = n + (frame.shoulder_r - n) * TORSO_WIDEN
+    sl = n + (frame.shoulder_l - n) * TORSO_WIDEN
+    hip_r, hip_l = frame.hip_r, frame.hip_l
+    if float((hip_l - hip_r) @ side) < 0:  # hips labelled the other way round from the shoulders (a back view)
+        hip_r, hip_l = hip_l, hip_r
+    hr = mh + (hip_r - mh) * HIP_WIDEN
+    hl = mh + (hip_l - mh) * HIP_WIDEN
+    far = 4.0 * max(shape)
     flare = np.tan(np.radians(SKIRT_FLARE))
-    ext = np.array([sr, sl, hl, hl + far * (down + flare * side), hr + far * (down - flare * side), hr])
+    ext = np.array([sr + up, sl + up, sl, hl, hl + far * (down + flare * side), hr + far * (down - flare * side), hr,
+                    sr])
     m = np.zeros(shape, np.uint8)
     cv2.fillPoly(m, [np.round(ext).astype(np.int32)], 1)
     return m.astype(bool)
@@ -257,8 +273,17 @@ def part_transforms(frame: BodyFrame) -> dict[str, np.ndarray]:
     neck at the origin, +y down; the person's right shoulder at ``x = -0.5 / FLAT_TO_WORN``),
     one per part of :func:`part_masks`."""
     sw = frame.shoulder_width
-    length = frame.torso_length / sw
-    src = np.array([frame.shoulder_r, frame.shoulder_l, frame.mid_hip])
+    # the mid-hip must lie well below the shoulder line; if not (bent over, keypoints in a
+    # line), the torso takes the usual proportions
+    across = (frame.shoulder_l - frame.shoulder_r) / sw
+    normal = np.array([-across[1], across[0]])
+    if float(normal @ frame.down) < 0:
+        normal = -normal
+    mid_hip = frame.mid_hip
+    if float((mid_hip - frame.neck) @ normal) < 0.5 * sw:
+        mid_hip = frame.neck + normal * 1.45 * sw
+    length = float(np.linalg.norm(mid_hip - frame.neck)) / sw
+    src = np.array([frame.shoulder_r, frame.shoulder_l, mid_hip])
     dst = np.array([[-0.5, 0.0], [0.5, 0.0], [0.0, length]])
     torso = _affine_from_points(src, dst)
     torso = _compose(np.array([[1.0 / FLAT_TO_WORN, 0, 0], [0, 1.0, 0]]), torso)
@@ -313,18 +338,39 @@ def _worn_garment(analysis: PersonAnalysis) -> tuple[np.ndarray, str]:
     return garment, "dress" if dress else "top"
 
 
+def _scaled_frame(frame: BodyFrame, f: float) -> BodyFrame:
+    pts = ("neck", "shoulder_l", "shoulder_r", "hip_l", "hip_r", "elbow_l", "elbow_r", "wrist_l", "wrist_r",
+           "knee_l", "knee_r", "ankle_l", "ankle_r")
+    return dataclasses.replace(frame, **{k: getattr(frame, k) * f for k in pts},
+                               shoulder_width=frame.shoulder_width * f, torso_length=frame.torso_length * f)
+
+
+def _working_copy(analysis: PersonAnalysis, garment: np.ndarray, size: tuple[int, int]):
+    """``(image, parse, frame, garment)`` at no more than ``WORK_SCALE x max(size)`` pixels per
+    shoulder width (the photo itself when it is that small already)."""
+    f = WORK_SCALE * max(size) / analysis.frame.shoulder_width
+    if f >= 0.8:
+        return analysis.image, analysis.parse, analysis.frame, garment
+    h, w = analysis.image.shape[:2]
+    ws = (max(1, round(w * f)), max(1, round(h * f)))
+    image = cv2.resize(analysis.image, ws, interpolation=cv2.INTER_AREA)
+    parse = cv2.resize(analysis.parse, ws, interpolation=cv2.INTER_NEAREST)
+    small = cv2.resize(garment.astype(np.uint8), ws, interpolation=cv2.INTER_NEAREST).astype(bool)
+    return image, parse, _scaled_frame(analysis.frame, ws[0] / w), small
+
+
 def tryoff_analysis(analysis: PersonAnalysis, size: tuple[int, int] = DEFAULT_SIZE) -> TryOffResult:
     """The try-off of an analysed person photo (see the module docstring); ``size = (H, W)``.
 
     Raises:
         NoGarmentError: no top or dress is worn (too few garment pixels in the parse).
+        KeypointsError: a pose too unusual to lay the garment flat.
     """
     t0 = time.perf_counter()
-    image = analysis.image
-    frame = analysis.frame
-    garment, category = _worn_garment(analysis)
+    worn_full, category = _worn_garment(analysis)
+    image, parse, frame, garment = _working_copy(analysis, worn_full, size)
     parts = part_masks(garment, frame)
-    hidden = hidden_garment(analysis.parse, parts["torso"], frame)
+    hidden = hidden_garment(parse, parts["torso"], frame)
     maps = part_transforms(frame)
     sw = frame.shoulder_width
     sleeve_px = sum(int(parts[k].sum()) for k in _PARTS[1:])
@@ -340,7 +386,10 @@ def tryoff_analysis(analysis: PersonAnalysis, size: tuple[int, int] = DEFAULT_SI
             pts.append(_apply(maps[k], np.stack([xs[::step], ys[::step]]).astype(np.float64)).T)
     allp = np.concatenate(pts)
     lo, hi = allp.min(0), allp.max(0)
-    half = max(abs(lo[0]), abs(hi[0])) + 0.1  # symmetric about the centre line, for the mirror
+    if not np.isfinite(allp).all() or max(hi[0] - lo[0], hi[1] - lo[1]) > MAX_EXTENT:
+        raise KeypointsError("the pose is too unusual to lay the garment flat (use a photo where you stand "
+                             "facing the camera)")
+    half = max(abs(lo[0]), abs(hi[0])) + 0.1  # symmetric about the centre line
     pad = 0.1
     scale = float(sw)
     cw = int(np.ceil(2 * half * scale)) + 2
@@ -374,6 +423,8 @@ def tryoff_analysis(analysis: PersonAnalysis, size: tuple[int, int] = DEFAULT_SI
     ker = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
     sil = cv2.morphologyEx((seen | behind).astype(np.uint8), cv2.MORPH_CLOSE, ker).astype(bool)
     sil = fill_holes(sil) | seen
+    if sil.sum() < 16:
+        raise NoGarmentError("no top or dress is worn in this photo (too little of one is seen to lay it flat)")
     # colour of what was not seen: the mirror image where that was seen, else smooth
     missing = sil & ~seen
     mirror = missing & seen[:, ::-1]
@@ -384,7 +435,7 @@ def tryoff_analysis(analysis: PersonAnalysis, size: tuple[int, int] = DEFAULT_SI
     out_img, out_mask = frame_garment(np.clip(acc + 0.5, 0, 255).astype(np.uint8), sil, size)
     completed = float(missing.sum()) / max(1, int(sil.sum()))
     return TryOffResult(image=out_img, mask=out_mask, category=category, sleeves=sleeves, completed=completed,
-                        worn_mask=garment, seconds=time.perf_counter() - t0)
+                        worn_mask=worn_full, seconds=time.perf_counter() - t0)
 
 
 def tryoff(image: np.ndarray | PersonAnalysis, size: tuple[int, int] = DEFAULT_SIZE) -> TryOffResult:

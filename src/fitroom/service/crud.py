@@ -44,7 +44,7 @@ def visible_garments_clause(user: User):
 def garment_public(g: Garment, detail: bool = False) -> GarmentPublic | GarmentDetail:
     base = dict(id=g.id, name=g.name, category=g.category, width=g.width, height=g.height,
                 image_url=f"/v1/garments/{g.id}/image", mask_url=f"/v1/garments/{g.id}/mask",
-                created_at=g.created_at, owner="demo" if g.user_id is None else "me")
+                created_at=g.created_at, owner="demo" if g.user_id is None else "me", source=g.source or "product")
     if not detail:
         return GarmentPublic(**base)
     lm = json.loads(g.landmarks_json)

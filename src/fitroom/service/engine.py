@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
+import cv2
 import numpy as np
 from PIL import Image
 
@@ -140,8 +141,14 @@ class TryOnEngine:
         mask, when ``load_mask_`` gives one)."""
         ga = self._garments.get(key)
         if ga is None:
+            image = load_image_()
             mask = load_mask_() if load_mask_ is not None else None
-            ga = self.analyze_garment(load_image_(), category=category, mask=mask)
+            if mask is not None and mask.shape != image.shape[:2]:  # an old or foreign mask: scaled to the photo
+                mask = cv2.resize(mask.astype(np.uint8), (image.shape[1], image.shape[0]),
+                                  interpolation=cv2.INTER_NEAREST).astype(bool)
+            if mask is not None and not mask.any():
+                mask = None
+            ga = self.analyze_garment(image, category=category, mask=mask)
             self._garments.put(key, ga)
         return ga
 

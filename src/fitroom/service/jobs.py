@@ -233,12 +233,16 @@ def _finish(ctx: JobContext, job_id: str, worker_id: str, attempt: int, **values
 
 
 def _stored_mask(ctx, garment):
-    """The garment's stored mask, or None (then it is found in the photo again)."""
+    """The garment's stored mask, or None when it is missing or unreadable (then it is found
+    in the photo again)."""
     from fitroom.service.engine import decode_stored_mask
 
     if not garment.mask_path or not ctx.storage.exists(garment.mask_path):
         return None
-    return decode_stored_mask(ctx.storage.read(garment.mask_path))
+    try:
+        return decode_stored_mask(ctx.storage.read(garment.mask_path))
+    except (OSError, ValueError):
+        return None
 
 
 def _person_analysis(ctx: JobContext, photo: Photo):
@@ -283,9 +287,11 @@ def run_job(ctx: JobContext, job_id: str, worker_id: str | None = None) -> str |
             return _outcome(ctx, job_id, "failed", ok, t0)
         try:
             pa = _person_analysis(ctx, photo)
-            # as stored: the category given at upload or detected, the mask found then (or a try-off's)
+            # as stored: the category given at upload or detected; a try-off's own mask (a product
+            # photo's is found again, with the inside of its neckline)
+            mask_ = (lambda: _stored_mask(ctx, garment)) if garment.source == "tryoff" else None
             ga = ctx.engine.garment(garment.id, lambda: decode_stored(ctx.storage.read(garment.image_path)),
-                                    category=garment.category, load_mask_=lambda: _stored_mask(ctx, garment))
+                                    category=garment.category, load_mask_=mask_)
             image = ctx.engine.try_on(pa, ga)
         except FitroomError as e:
             ok = _finish(ctx, job_id, worker_id, attempt, status="failed", error_code=e.code,

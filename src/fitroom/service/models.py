@@ -123,6 +123,9 @@ class Garment(Base):
     landmarks_json: Mapped[str] = mapped_column(Text)
     mask_path: Mapped[str] = mapped_column(String(400))
     demo_key: Mapped[str | None] = mapped_column(String(100), unique=True, nullable=True)
+    #: "product": an uploaded product photo (its mask is found again at try-on, with the inside
+    #: of the neckline); "tryoff": laid flat from a person photo (its stored mask is the truth)
+    source: Mapped[str] = mapped_column(String(20), default="product", server_default="product")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 

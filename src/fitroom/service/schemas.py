@@ -78,6 +78,9 @@ class GarmentPublic(BaseModel):
     mask_url: str
     created_at: datetime
     owner: Literal["demo", "me"]
+    source: Literal["product", "tryoff"] = Field(default="product", description=
+                                                 "'product': an uploaded product photo; 'tryoff': taken off a person "
+                                                 "in a photo (POST /v1/garments/from-photo)")
 
 
 class GarmentDetail(GarmentPublic):

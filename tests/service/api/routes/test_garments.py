@@ -51,6 +51,7 @@ def test_upload_own_garment_analysed(client):
     assert r.status_code == 201, r.text
     g = r.json()
     assert g["owner"] == "me" and g["name"] == "Our tee" and g["category"] == "short-sleeve top"
+    assert g["source"] == "product"
     assert g["has_sleeves"] is True and len(g["landmarks"]) == 13
     assert all(len(p) == 2 for p in g["landmarks"].values())
     m = client.get(g["mask_url"], headers=auth(h))
@@ -121,6 +122,7 @@ def test_garment_from_a_photo_of_someone_wearing_it(client):
     assert r.status_code == 201, r.text
     g = r.json()
     assert g["owner"] == "me" and g["name"] == "Her suit" and g["category"] == "short-sleeve top"
+    assert g["source"] == "tryoff"
     img = Image.open(io.BytesIO(client.get(g["image_url"], headers=auth(h)).content))
     assert img.size == (768, 1024)
     assert img.getpixel((2, 2)) == (255, 255, 255)  # laid flat on white

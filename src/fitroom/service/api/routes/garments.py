@@ -89,22 +89,24 @@ def _store_tryoff(svc, user_id: str, name: str, data: bytes) -> GarmentDetail:
 
     photo = decode_upload(data, limits(svc.settings))
     res = tryoff_analysis(analyze_person(photo))  # not the engine's cache: someone else's photo is not kept
-    return _store_garment(svc, user_id, name, res.image, str(res.garment_category), mask=res.mask)
+    return _store_garment(svc, user_id, name, res.image, str(res.garment_category), mask=res.mask, source="tryoff")
 
 
 def _store_garment(svc, user_id: str, name: str, image, category: GarmentCategory | str | None = None,
-                   mask=None) -> GarmentDetail:
-    """Analyse and store a garment photo ``image`` (RGB uint8) for ``user_id``."""
+                   mask=None, source: str = "product") -> GarmentDetail:
+    """Analyse and store a garment photo ``image`` (RGB uint8) for ``user_id``; ``mask``: its
+    known mask (a try-off's, ``source="tryoff"``; then stored and used at every try-on)."""
     ga = svc.engine.analyze_garment(image, category=None if category is None else str(category), mask=mask)
     gid = new_id()
     st = svc.storage
     img_rel = st.rel("users", user_id, "garments", f"{gid}.png")
     mask_rel = st.rel("users", user_id, "garments", f"{gid}.mask.png")
     st.write(img_rel, encode_png(image))
-    st.write(mask_rel, encode_png(ga.mask.astype("uint8") * 255))
+    st.write(mask_rel, encode_png((mask if mask is not None else ga.mask).astype("uint8") * 255))
     with svc.db.session() as db:
         g = Garment(id=gid, user_id=user_id, name=name, category=str(ga.category), width=int(image.shape[1]),
-                    height=int(image.shape[0]), image_path=img_rel, mask_path=mask_rel, landmarks_json=landmarks_json(ga))
+                    height=int(image.shape[0]), image_path=img_rel, mask_path=mask_rel, landmarks_json=landmarks_json(ga),
+                    source=source)
         db.add(g)
         db.add(Event(user_id=user_id, kind="garment.created", ref_id=gid))
         try:
