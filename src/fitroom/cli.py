@@ -102,7 +102,7 @@ def tryon(
     debug_dir: Annotated[Optional[Path], typer.Option("--debug-dir", help="Write one image per stage here (a subfolder per try-on when there are several).")] = None,
     protocol: Annotated[str, typer.Option(help="photo (everyday) or paired (leak-free evaluation).")] = "photo",
     engine: Annotated[str, typer.Option(help="learned (the shipped networks; the default) or classical (landmarks + thin-plate spline).")] = "learned",
-    weights: Annotated[Optional[Path], typer.Option("--weights", "--checkpoint", help="Learned engine: folder with warp/ and tryon/ from 'fitroom train' (default: the shipped weights).")] = None,
+    weights: Annotated[Optional[str], typer.Option("--weights", "--checkpoint", envvar="FITROOM_WEIGHTS", help="Learned engine: 'real' (the default: fine-tuned on real photos, CC BY-NC 4.0, non-commercial), 'synthetic' (Apache-2.0, for commercial use) or a folder with warp/ and tryon/ from 'fitroom train'.")] = None,
     category: Annotated[Optional[str], typer.Option("--category", help="What the garment is, if you know (detected otherwise): 'short-sleeve top', 'long-sleeve top', 'sleeveless top' or 'dress'.")] = None,
     max_megabytes: Annotated[float, typer.Option(help="Largest accepted file.")] = 20.0,
     max_megapixels: Annotated[float, typer.Option(help="Largest accepted image.")] = 40.0,
@@ -263,7 +263,7 @@ def evaluate(
     debug: Annotated[bool, typer.Option("--debug", help="Also write one image per stage to OUT/debug/<person>/.")] = False,
     split: Annotated[Optional[str], typer.Option(help="Split to read (train/test) when the folder has several.")] = None,
     engine: Annotated[str, typer.Option(help="learned (the shipped networks; the default) or classical (landmarks + thin-plate spline).")] = "learned",
-    weights: Annotated[Optional[Path], typer.Option("--weights", "--checkpoint", help="Learned engine: folder with warp/ and tryon/ (default: the shipped weights).")] = None,
+    weights: Annotated[Optional[str], typer.Option("--weights", "--checkpoint", envvar="FITROOM_WEIGHTS", help="Learned engine: 'real' (the default: fine-tuned on real photos, CC BY-NC 4.0, non-commercial), 'synthetic' (Apache-2.0, for commercial use) or a folder with warp/ and tryon/ from 'fitroom train'.")] = None,
     lpips_weights: Annotated[Optional[Path], typer.Option(help="LPIPS weights file (lpips v0.1 + backbone); not downloaded.")] = None,
     inception_weights: Annotated[Optional[Path], typer.Option(help="FID Inception weights (pytorch-fid pt_inception); not downloaded.")] = None,
     report: Annotated[bool, typer.Option("--report/--no-report", help="Write OUT/report.html with plots and image grids.")] = True,
@@ -444,6 +444,13 @@ def serve(
     backend = "PostgreSQL" if settings.db_url.startswith("postgresql") else f"SQLite in {settings.data_dir}"
     queue = "Redis workers" if settings.redis_url else f"{settings.workers} in-process workers"
     typer.echo(f"fitroom: starting ({backend}, {queue}); loading models...")
+    if settings.engine == "learned":
+        from fitroom.pipelines.tryon import resolve_weights
+        from fitroom.service.engine import weights_card
+
+        card = weights_card(resolve_weights(settings.weights))
+        typer.echo(f"fitroom: learned engine, weights '{settings.weights}'"
+                   + (f" ({card.name}; licence {card.licence_note})" if card else " (no model card)"))
 
     def ready() -> None:
         typer.echo(f"fitroom is ready: open {url}   (API docs: {url}docs; Ctrl+C stops)")

@@ -70,13 +70,13 @@ def test_sample_photo_whole_names_history_and_about(open_page, e2e):
     # ---- the engine and its weights' licence: footer line and the about box
     page.wait_for_function("() => document.querySelector('#footer-engine').textContent.length > 0")
     footer = page.inner_text("#footer-engine")
-    assert "learned engine" in footer and "Apache-2.0" in footer, footer
+    assert "learned engine" in footer and "CC-BY-NC-4.0" in footer, footer  # the real-photo weights
     page.click("#about-button")
     page.wait_for_selector("#about-dialog[open]")
     page.wait_for_function("() => document.querySelector('#about-list').dataset.engine === 'learned'")
     assert page.inner_text("#about-engine").startswith("Learned")
-    assert page.inner_text("#about-licence").startswith("Apache-2.0")
-    assert "synthetic" in page.inner_text("#about-data") and "No third-party images" in page.inner_text("#about-data")
+    assert page.inner_text("#about-licence").startswith("CC-BY-NC-4.0")
+    assert "real photos" in page.inner_text("#about-data")
     card = page.request.get(page.get_attribute("#about-card", "href"))
     assert card.ok and "Licence" in card.text()
     _issue_shot(page, "a3_about_engine_and_licence")

@@ -373,6 +373,36 @@ def test_own_garment(open_page, e2e):
     page.locator("#history-grid .history-item[data-status=succeeded]").first.wait_for()
 
 
+def test_garment_from_a_photo_of_someone_wearing_it(open_page, e2e):
+    """A shopper adds what someone wears in a photo: it is laid flat, kept as a garment, tried on."""
+    page = open_page(1280, 800)
+    e2e.sign_up(page, e2e.new_email("tryoff"))
+    e2e.upload_photo(page, e2e.examples / "astronaut.jpg")
+    page.locator("#add-garment").scroll_into_view_if_needed()
+    with page.expect_file_chooser() as chooser:
+        page.click("#add-garment")
+    chooser.value.set_files(str(e2e.examples / "astronaut.jpg"))
+    page.wait_for_selector("#garment-dialog[open]")
+    assert page.is_visible("#garment-category-field") and page.is_hidden("#garment-kind-hint")
+    page.select_option("#garment-kind", "worn")
+    assert page.is_hidden("#garment-category-field") and page.is_visible("#garment-kind-hint")
+    page.fill("#garment-name", "Her suit")
+    e2e.shot(page, "53_garment_from_photo")
+    page.click("#garment-submit")
+    page.wait_for_selector("#garment-dialog:not([open])", state="attached", timeout=60_000)
+    assert "laid flat" in page.inner_text(".toast.success").lower()
+    mine = page.locator("#garment-grid .garment[data-owner=me]")
+    mine.first.wait_for()
+    assert "Her suit" in mine.first.inner_text()
+    e2e.wait_catalog(page)
+    e2e.shot(page, "54_garment_from_photo_in_catalog")
+    mine.first.click()
+    e2e.wait_result(page)
+    assert page.inner_text("#caption-title") == "Her suit"
+    # the photo it came from was not kept: only the shopper's own photo is in the strip
+    assert page.locator("#photo-strip .photo-thumb").count() == 1
+
+
 def test_second_click_while_running(open_page, e2e):
     """Picking another garment while one is still being fitted: the stage follows the last
     pick, the first one lands in the history with a toast to view it."""

@@ -71,3 +71,26 @@ def test_paired_protocol_is_leak_free_on_a_real_paired_sample(realdata, pipe):
     np.testing.assert_array_equal(r.image, r2.image)
     # and the noise really was in the input: the region is not empty
     assert r.removed_region.sum() > 0.05 * r.removed_region.size
+
+
+def test_weights_are_named_sets_or_folders(tmp_path):
+    from fitroom.errors import FitroomError
+    from fitroom.pipelines.tryon import DEFAULT_WEIGHT_SET, DEFAULT_WEIGHTS, WEIGHT_SETS, resolve_weights
+
+    assert resolve_weights(None) == DEFAULT_WEIGHTS == WEIGHT_SETS[DEFAULT_WEIGHT_SET]
+    for name, folder in WEIGHT_SETS.items():
+        assert resolve_weights(name) == folder
+        # every shipped set is complete and says its licence in its model card
+        assert (folder / "warp" / "model.safetensors").is_file() and (folder / "tryon" / "model.safetensors").is_file()
+        card = (folder / "MODEL_CARD.md").read_text()
+        assert "| Licence |" in card
+    assert "CC BY-NC 4.0" in (WEIGHT_SETS["real"] / "MODEL_CARD.md").read_text()
+    assert "Apache-2.0" in (WEIGHT_SETS["synthetic"] / "MODEL_CARD.md").read_text()
+    (tmp_path / "warp").mkdir()
+    (tmp_path / "tryon").mkdir()
+    assert resolve_weights(tmp_path) == tmp_path
+    with pytest.raises(FitroomError, match="not one of real, synthetic"):
+        resolve_weights(tmp_path / "nope")
+    # all shipped weights together stay small
+    total = sum(p.stat().st_size for p in WEIGHT_SETS["real"].parent.rglob("*.safetensors"))
+    assert total < 40e6

@@ -56,3 +56,12 @@ def test_engine_and_public_url(monkeypatch):
     assert s.engine == "classical" and s.public_url == "https://shop.example.com"
     description = type(s).model_fields["engine"].description
     assert description.startswith("Try-on engine: learned (the default")
+
+
+def test_weights_setting_names_a_set_or_a_folder(tmp_path):
+    from fitroom.service.settings import load_settings
+
+    assert load_settings(data_dir=tmp_path).weights == "real"
+    assert load_settings(data_dir=tmp_path, weights="synthetic").weights == "synthetic"
+    with pytest.raises(Exception, match="weights"):
+        load_settings(data_dir=tmp_path, weights="no-such-weights")

@@ -25,7 +25,29 @@ from fitroom.pipelines.regions import LOWER_GARMENT, EditRegions, Protocol, edit
 if TYPE_CHECKING:  # the learned engine imports torch; load it only when used
     from fitroom.pipelines.learned import LearnedOutput
 
-DEFAULT_WEIGHTS = Path(__file__).resolve().parents[1] / "weights" / "learned"
+WEIGHTS_ROOT = Path(__file__).resolve().parents[1] / "weights"
+#: the learned engine's shipped weights, by name (README, "Weights and licences"):
+#: ``real``: fine-tuned on real photos of people (CC BY-NC 4.0, non-commercial: the photos' licence);
+#: ``synthetic``: fitroom's own synthetic data only (Apache-2.0, like the code)
+WEIGHT_SETS = {"real": WEIGHTS_ROOT / "learned-real", "synthetic": WEIGHTS_ROOT / "learned"}
+#: the set used when none is named: the one that is best on real photos (docs/measured.md)
+DEFAULT_WEIGHT_SET = "real"
+DEFAULT_WEIGHTS = WEIGHT_SETS[DEFAULT_WEIGHT_SET]
+
+
+def resolve_weights(weights: str | Path | None) -> Path:
+    """The folder of the learned engine's weights: a name of :data:`WEIGHT_SETS` (``None``:
+    :data:`DEFAULT_WEIGHT_SET`) or a folder with ``warp/`` and ``tryon/`` (``fitroom train``'s).
+    Raises :class:`FitroomError` for anything else."""
+    if weights is None or str(weights) == "":
+        return DEFAULT_WEIGHTS
+    if str(weights) in WEIGHT_SETS:
+        return WEIGHT_SETS[str(weights)]
+    root = Path(weights)
+    if not (root / "warp").is_dir() or not (root / "tryon").is_dir():
+        raise FitroomError(f"weights {weights}: not one of {', '.join(WEIGHT_SETS)} nor a folder with warp/ and "
+                           "tryon/ (as 'fitroom train' writes)")
+    return root
 #: the engine used when none is named: the one that is best on real photos (README, "Which
 #: engine is the default"); "classical" needs no networks and is about half the CPU time
 DEFAULT_ENGINE = "learned"
@@ -116,17 +138,20 @@ class TryOnPipeline:
     def __init__(self, engine: str = DEFAULT_ENGINE, cache_size: int = 32, *, weights: str | Path | None = None,
                  device: str = "cpu"):
         """``engine``: ``"learned"`` (default) or ``"classical"``; the learned engine loads ``weights``
-        (a folder with ``warp/`` and ``tryon/``, as written by ``fitroom train``; default
-        the weights shipped in ``fitroom/weights/learned``)."""
+        (a name of :data:`WEIGHT_SETS`, default :data:`DEFAULT_WEIGHT_SET`, or a folder with
+        ``warp/`` and ``tryon/`` as written by ``fitroom train``; :func:`resolve_weights`)."""
         if engine not in ("classical", "learned"):
             raise FitroomError(f"unknown engine {engine!r}; available: classical, learned")
         self.engine = engine
+        #: the learned engine's weights folder (None for classical)
+        self.weights: Path | None = None
         self._learned = None
         self._engine: Engine = ClassicalEngine()
         if engine == "learned":
             from fitroom.pipelines.learned import LearnedEngine
 
-            root = Path(weights) if weights is not None else DEFAULT_WEIGHTS
+            root = resolve_weights(weights)
+            self.weights = root
             self._learned = self._engine = LearnedEngine(root / "warp", root / "tryon", device=device)
         self._people = Lru(cache_size)
         self._garments = Lru(cache_size)

@@ -94,7 +94,8 @@ def build_services(settings: Settings, seed: bool = True, concurrency: int | Non
     migrate(db.engine, lock_dir=settings.data_dir)
     storage = Storage(settings.files_dir)
     engine = get_engine(settings.person_cache_size, settings.garment_cache_size, engine=settings.engine,
-                        concurrency=concurrency if concurrency is not None else max(1, settings.workers))
+                        concurrency=concurrency if concurrency is not None else max(1, settings.workers),
+                        weights=settings.weights)
     engine.warm_up()
     redis_client = None
     if settings.redis_url:

@@ -77,13 +77,29 @@ class Settings(BaseSettings):
     # --- try-on engine ---------------------------------------------------------------------
     engine: Literal["classical", "learned"] = Field(
         default="learned", description="Try-on engine: learned (the default, as for fitroom tryon: the shipped "
-        "networks in fitroom/weights/learned, better on real photos) or classical (landmarks + thin-plate spline, "
+        "networks, see weights; better on real photos) or classical (landmarks + thin-plate spline, "
         "no networks, about half the CPU per try-on).")
+    weights: str = Field(
+        default="real", description="The learned engine's weights: real (the default: fine-tuned on real photos "
+        "of people, CC BY-NC 4.0, non-commercial), synthetic (fitroom's own synthetic data only, Apache-2.0: the "
+        "commercially usable ones) or a folder with warp/ and tryon/ from fitroom train.")
 
     # --- misc ----------------------------------------------------------------------------
     seed_demo_catalog: bool = True
     person_cache_size: Annotated[int, Field(ge=0)] = 64
     garment_cache_size: Annotated[int, Field(ge=0)] = 64
+
+    @field_validator("weights")
+    @classmethod
+    def _check_weights(cls, v: str) -> str:
+        from fitroom.errors import FitroomError
+        from fitroom.pipelines.tryon import resolve_weights
+
+        try:
+            resolve_weights(v)
+        except FitroomError as e:
+            raise ValueError(str(e)) from None
+        return v
 
     @field_validator("database_url")
     @classmethod

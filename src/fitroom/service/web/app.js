@@ -943,9 +943,19 @@ function openGarmentDialog(file) {
   const base = (file.name || "").replace(/\.[a-z0-9]+$/i, "").replace(/[_-]+/g, " ").trim();
   $("#garment-name").value = base ? base[0].toUpperCase() + base.slice(1) : "My garment";
   $("#garment-category").value = "";
+  $("#garment-kind").value = "product";
+  syncGarmentKind();
   setGarmentError(null);
   $("#garment-dialog").showModal();
   $("#garment-name").select();
+}
+
+// a photo of someone wearing the garment is laid flat by the server (try-off), which also
+// says what it is: no category to choose then
+function syncGarmentKind() {
+  const worn = $("#garment-kind").value === "worn";
+  $("#garment-category-field").hidden = worn;
+  $("#garment-kind-hint").hidden = !worn;
 }
 
 function setGarmentError(message) {
@@ -962,20 +972,22 @@ async function submitGarment(event) {
   button.setAttribute("aria-busy", "true");
   button.disabled = true;
   setGarmentError(null);
+  const worn = $("#garment-kind").value === "worn";
   const form = new FormData();
   form.append("file", newGarmentFile, newGarmentFile.name || "garment.png");
   form.append("name", name);
   const category = $("#garment-category").value;
-  if (category) form.append("category", category);
+  if (category && !worn) form.append("category", category);
   try {
-    const g = await api("/garments", { method: "POST", body: form });
+    const g = await api(worn ? "/garments/from-photo" : "/garments", { method: "POST", body: form });
     state.garmentById.set(g.id, g);
     $("#garment-dialog").close();
     state.category = "";
     state.query = "";
     $("#search-input").value = "";
     await Promise.all([loadGarments(), loadCounts().catch(() => {})]);
-    toast(`Added as a ${categoryName(g.category).toLowerCase()}. Pick it to try it on.`, { tone: "success", title: `${g.name} is in your catalog` });
+    const how = worn ? "Taken off the photo and laid flat" : "Added";
+    toast(`${how} as a ${categoryName(g.category).toLowerCase()}. Pick it to try it on.`, { tone: "success", title: `${g.name} is in your catalog` });
   } catch (err) {
     setGarmentError(err instanceof ApiError ? err.message : "Something unexpected went wrong. Please try again.");
   } finally {
@@ -1545,6 +1557,7 @@ function wire() {
   });
   $("#garment-file-input").addEventListener("change", (e) => openGarmentDialog(e.target.files[0]));
   $("#garment-form").addEventListener("submit", submitGarment);
+  $("#garment-kind").addEventListener("change", syncGarmentKind);
   $("#garment-cancel").addEventListener("click", () => $("#garment-dialog").close());
   $("#more-garments").addEventListener("click", () => loadGarments({ append: true }).catch(showError));
   $("#more-history").addEventListener("click", () => loadHistory({ append: true }).catch(showError));

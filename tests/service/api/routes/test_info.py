@@ -23,15 +23,23 @@ def test_info_names_the_engine_and_the_weights_licence_from_the_model_card(clien
     assert "warp-flow" in info["weights"] and "tryon-unet" in info["weights"]
     # what the model card says, not what the service assumes
     licence_line = _card_row("Licence")
-    assert info["licence"] == licence_line.split(",")[0] == "Apache-2.0"
-    assert info["licence_note"] == licence_line
+    # the default weights are the real-photo ones: non-commercial, and the service says so
+    assert info["licence"] == licence_line.split(" ")[0] == "CC-BY-NC-4.0"
+    assert info["licence_note"].startswith("CC-BY-NC-4.0") and "non-commercial" in info["licence_note"]
     data = info["training_data"]
-    assert data.startswith("fitroom's own synthetic paired set only") and "No third-party images." in data
-    assert "`" not in data and "fitroom data synth" not in data  # the card's command is left out
+    assert "real photos" in data and "VITON-HD" in data
+    assert "`" not in data and "fitroom data real" not in data  # the card's command is left out
     assert info["sample_person_url"] == "/v1/samples/person"
     card = client.get(info["model_card_url"])
     assert card.status_code == 200 and card.headers["content-type"].startswith("text/plain")
     assert "| Licence |" in card.text
+
+
+def test_info_with_the_commercially_usable_weights(tmp_path):
+    with running_app(tmp_path, weights="synthetic") as c:
+        info = c.get("/v1/info").json()
+        assert info["engine"] == "learned" and info["licence"] == "Apache-2.0"
+        assert info["training_data"].startswith("fitroom's own synthetic paired set only")
 
 
 def test_info_with_the_classical_engine_has_no_weights(tmp_path):

@@ -28,7 +28,7 @@ def info(request: Request, svc: ServicesDep) -> InfoPublic:
     their licence (read from their model card)."""
     rate_limit(svc, f"ip:{client_ip(request)}", svc.settings.rate_limit_per_minute)
     engine = svc.engine.pipe.engine
-    card = weights_card() if engine == "learned" else None
+    card = weights_card(svc.engine.pipe.weights) if engine == "learned" else None
     return InfoPublic(engine=engine, engine_description=_ENGINES[engine],
                       weights=card.name if card else None, licence=card.licence if card else None,
                       licence_note=card.licence_note if card else None,
@@ -42,7 +42,7 @@ def info(request: Request, svc: ServicesDep) -> InfoPublic:
 def model_card(request: Request, svc: ServicesDep) -> Response:
     """The model card of the weights this server runs (404 with the classical engine)."""
     rate_limit(svc, f"ip:{client_ip(request)}", svc.settings.rate_limit_per_minute)
-    card = weights_card() if svc.engine.pipe.engine == "learned" else None
+    card = weights_card(svc.engine.pipe.weights) if svc.engine.pipe.engine == "learned" else None
     if card is None:
         raise not_found("model card")
     return Response((card.path / "MODEL_CARD.md").read_bytes(), media_type="text/plain; charset=utf-8",
