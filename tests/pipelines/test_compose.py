@@ -48,11 +48,14 @@ def test_everyday_protocol_keeps_real_arms_on_a_real_photo(pipe, realdata):
     person = load_image(d / "image" / "00891_00.jpg")
     kp = read_openpose_json(d / "openpose-json" / "00891_00_keypoints.json")
     pa = pipe.analyze_person(person, keypoints=kp, parse=load_label_map(d / "image-parse" / "00891_00.png"))
-    for name in ("08348_00", "11791_00"):  # a camisole, a V-neck tee
+    for name in ("08348_00", "11791_00"):  # a camisole, a V-neck tee (measured 0.98 and 0.90-0.93)
         r = pipe(pa, load_image(d / "cloth" / f"{name}.jpg"))
         _assert_everyday_invariants(r, person)
         arms = np.isin(pa.parse, ARMS)
-        assert (r.image[arms] == person[arms]).all(axis=1).mean() > 0.9  # the arms are hers
+        # the arms are hers: all but where the new garment covers them (the camisole: nothing
+        # but its straps' edge; the tee: its sleeves on the upper arms)
+        kept = (r.image[arms] == person[arms]).all(axis=1).mean()
+        assert kept > (0.95 if name == "08348_00" else 0.85), (name, kept)
 
 
 def test_made_skin_has_the_persons_colour_and_is_not_flat():
