@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
 
     ok = [r for r in rows if "error" not in r]
 
-    def med(key, rs, sub=None):
+    def mean_of(key, rs, sub=None):
         vals = [(r[sub] if sub else r)[key] for r in rs]
         vals = [v for v in vals if v is not None]
         return round(statistics.mean(vals), 4) if vals else None
@@ -110,8 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     summary = {}
     for subset in sorted({r["subset"] for r in ok}) + ["all"]:
         rs = [r for r in ok if subset in ("all", r["subset"])]
-        summary[subset] = {"n": len(rs), **{f"{k}_mean": med(k, rs) for k in ("ssim", "ssim_garment", "mask_iou")},
-                           "cutout": {f"{k}_mean": med(k, rs, "cutout") for k in ("ssim", "ssim_garment", "mask_iou")},
+        summary[subset] = {"n": len(rs), **{f"{k}_mean": mean_of(k, rs) for k in ("ssim", "ssim_garment", "mask_iou")},
+                           "cutout": {f"{k}_mean": mean_of(k, rs, "cutout") for k in ("ssim", "ssim_garment", "mask_iou")},
                            "seconds_median": round(statistics.median(r["seconds"] for r in rs), 4) if rs else None}
     result = {"data": args.data, "split": args.split, "analysis": args.analysis, "size": [h, w],
               "constants": {"SLEEVE_MIN": to.SLEEVE_MIN, "SLEEVE_MAX": to.SLEEVE_MAX, "FLAT_TO_WORN": to.FLAT_TO_WORN, "MARGIN": to.MARGIN},
