@@ -9,7 +9,7 @@ from fitroom.examples import example_garments, example_person
 from fitroom.imaging import load_image, load_label_map
 from fitroom.labels import ARMS, Cihp
 from fitroom.pipelines import Protocol, TryOnPipeline
-from fitroom.pipelines.compose import synthesize_skin, visible_skin
+from fitroom.pipelines.compose import limb_relief, skin_like, synthesize_skin, visible_skin
 
 
 @pytest.fixture(scope="module", params=["classical", "learned"])
@@ -88,6 +88,41 @@ def test_visible_skin_prefers_the_body_and_drops_what_is_removed():
     usable = np.ones((60, 60), bool)
     usable[30:55] = False
     assert (visible_skin(img, parse, usable=usable) == (220, 180, 160)).all()
+
+
+def test_visible_skin_ignores_a_sleeve_that_the_parse_called_an_arm():
+    img = np.zeros((60, 60, 3), np.uint8)
+    parse = np.zeros((60, 60), np.uint8)
+    parse[5:25, 5:25] = Cihp.FACE
+    img[5:25, 5:25] = (225, 175, 150)
+    parse[30:55, 5:25] = Cihp.LEFT_ARM
+    img[30:55, 5:25] = (90, 20, 35)  # a maroon long sleeve
+    parse[30:55, 35:45] = Cihp.RIGHT_ARM
+    img[30:55, 35:45] = (190, 140, 115)  # the other arm, bare and a little darker than the face
+    px = visible_skin(img, parse)
+    assert len(px) and (px == (190, 140, 115)).all()
+    parse[30:55, 35:45] = Cihp.UPPER_CLOTHES  # no bare arm left: the face is the reference
+    assert (visible_skin(img, parse) == (225, 175, 150)).all()
+    # without a face nothing can be judged: the mask is kept as it is
+    m = parse == Cihp.LEFT_ARM
+    assert (skin_like(img, m, None) == m).all()
+
+
+def test_a_made_limb_is_lit_as_a_round_one():
+    region = np.zeros((60, 120), bool)
+    region[20:41, 10:110] = True  # a horizontal arm, 21 px thick, its axis on row 30
+    bone = [(np.array([10.0, 30.0]), np.array([110.0, 30.0]))]
+    relief = limb_relief(region, region, bone)
+    col = relief[20:41, 60]
+    assert col[10] == pytest.approx(1.0)  # on the axis, the full light
+    assert col[0] < 0.85 and col[-1] < 0.85  # at the outline, darker
+    assert (np.diff(col[:11]) >= 0).all() and (np.diff(col[10:]) <= 0).all()  # smoothly
+    assert (relief[~region] == 1).all()
+    # an arm against skin (its outline not in the picture) is as round, by the arm's radius
+    blob = np.zeros((60, 120), bool)
+    blob[5:56, 10:110] = True
+    wide = limb_relief(region, blob, bone, radius=10.5)
+    assert wide[20, 60] < 0.85 and wide[30, 60] == pytest.approx(1.0)
 
 
 def _arm_scene():

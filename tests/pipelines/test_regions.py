@@ -90,9 +90,22 @@ def test_the_old_garments_edge_given_to_an_arm_is_removed_with_the_photo():
     img[130:132, 45:55] = (20, 20, 25)  # its sleeve hem, parsed as the right arm
     r = edit_regions(parse, frame, GarmentCategory.SHORT_SLEEVE_TOP, Protocol.PHOTO, image=img)
     assert r.remove[130:132, 45:55].all() and r.skin[130:132, 45:55].all()
-    assert not r.remove[136:180, 45:55].any()  # the skin-coloured arm stays
+    # the skin-coloured arm stays, but for its row of pixels against the old top (col 54)
+    assert not r.remove[136:180, 45:54].any() and r.skin[136:180, 54].all()
     without = edit_regions(parse, frame, GarmentCategory.SHORT_SLEEVE_TOP, Protocol.PHOTO)
     assert not without.remove[130:132, 45:55].any()  # without the photo: the parse decides
+
+
+def test_the_skins_row_that_the_old_garments_edge_blends_into_is_made_anew():
+    parse, frame = _person()
+    img = np.full(parse.shape + (3,), 230, np.uint8)
+    skin = (200, 150, 125)
+    img[np.isin(parse, (Cihp.LEFT_ARM, Cihp.RIGHT_ARM, Cihp.TORSO_SKIN))] = skin
+    img[parse == Cihp.UPPER_CLOTHES] = (250, 250, 250)  # a white top
+    img[130, 45:55] = (225, 200, 188)  # the hem's anti-aliased row: skin a little lighter
+    r = edit_regions(parse, frame, GarmentCategory.SHORT_SLEEVE_TOP, Protocol.PHOTO, image=img)
+    assert r.remove[130, 45:55].all() and r.skin[130, 45:55].all()
+    assert not r.remove[134:180, 45:54].any()  # the arm itself stays the photo's
 
 
 def test_an_old_white_top_the_parse_lost_to_a_light_backdrop_is_removed_whole():
@@ -109,7 +122,8 @@ def test_an_old_white_top_the_parse_lost_to_a_light_backdrop_is_removed_whole():
     lost &= parse == Cihp.BACKGROUND
     assert lost.sum() > 100 and r.remove[lost].all()
     assert not r.remove[85:128, 168:].any()  # the backdrop beyond stays
-    assert not r.remove[136:180, 45:55].any()  # the skin-coloured arm stays
+    # the skin-coloured arm stays, but for its row of pixels against the old top (col 54)
+    assert not r.remove[136:180, 45:54].any() and r.skin[136:180, 54].all()
     # where the top is the backdrop's colour, nothing can be told and only the fixed rim goes
     img2 = img.copy()
     img2[img2.sum(axis=2) == 246 * 2 + 244] = (215, 214, 214)

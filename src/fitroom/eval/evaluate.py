@@ -39,7 +39,7 @@ def everyday_measures(person: np.ndarray, result, parse: np.ndarray) -> dict:
     """:mod:`fitroom.eval.everyday` measures of one everyday try-on ``result`` of ``person``,
     on ``parse`` (the dataset's when given, else fitroom's own)."""
     from fitroom.eval.everyday import kept_body, seam_step, skin_delta_e
-    from fitroom.pipelines.compose import SKIN_IDS, visible_skin
+    from fitroom.pipelines.compose import SKIN_IDS, face_colour, skin_like, visible_skin
     from fitroom.pipelines.regions import LOWER_GARMENT
 
     # what the new garment covers, its anti-aliased rim included (part garment)
@@ -55,7 +55,9 @@ def everyday_measures(person: np.ndarray, result, parse: np.ndarray) -> dict:
     photo = ~result.changed_region & ~near
     st = seam_step(result.image, fill, [
         (fill & reg.remove & ~reg.skin & ~reg.lower, photo & (parse == Cihp.BACKGROUND)),
-        (fill & reg.skin, photo & np.isin(parse, SKIN_IDS + (Cihp.FACE,))),
+        # skin: what the parse calls skin and is coloured like this face's skin (a dataset's
+        # parse sometimes calls a long sleeve an arm)
+        (fill & reg.skin, skin_like(person, photo & np.isin(parse, SKIN_IDS + (Cihp.FACE,)), face_colour(person, parse))),
         (fill & reg.lower, photo & np.isin(parse, LOWER_GARMENT)),
     ])
     row.update(seam=st["seam"], seam_band=st["band"], seam_ratio=st["ratio"])

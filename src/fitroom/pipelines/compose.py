@@ -29,7 +29,8 @@ from fitroom.labels import ARMS, Cihp
 from fitroom.person.body import along_body, arm_segments, draw_capsules
 from fitroom.pipelines.regions import LOWER_GARMENT, EditRegions, Protocol
 
-__all__ = ["FilledRegion", "GarmentLayer", "compose", "fill_removed", "synthesize_skin", "visible_skin", "SKIN_IDS"]
+__all__ = ["FilledRegion", "GarmentLayer", "arm_relief", "compose", "face_colour", "fill_removed", "limb_relief",
+           "skin_like", "synthesize_skin", "visible_skin", "SKIN_IDS"]
 
 #: CIHP ids of the person's own skin, in order of preference as a colour reference (the body's
 #: skin is a better match for synthesised body skin than the made-up face)
@@ -57,6 +58,8 @@ class GarmentLayer:
 #: how far (shoulder widths) made skin is drawn to the real skin it meets: the step at the joint
 #: fades over this reach, the bulk keeps the person's own colour
 SKIN_REACH = 0.08
+#: boundary steps (0..255, any channel) up to this are always matched (more: only when typical)
+MATCH_OUTLIER = 12.0
 #: an arm can be in front of the torso of a garment with sleeves only below this many torso
 #: lengths from the neck (about the armpit); above it, its root is behind the garment's shoulder
 ARM_FRONT = 0.35
@@ -81,21 +84,94 @@ def _erode(mask: np.ndarray, r: int) -> np.ndarray:
     return cv2.erode(mask.astype(np.uint8), np.ones((2 * r + 1, 2 * r + 1), np.uint8)).astype(bool)
 
 
+def face_colour(image: np.ndarray, parse: np.ndarray, erode: int = 2) -> np.ndarray | None:
+    """The median Lab colour (OpenCV float Lab: L* 0..100) of the face, or None without one."""
+    face = _erode(parse == Cihp.FACE, erode)
+    return np.median(_lab(image[face]), axis=0) if face.sum() >= 60 else None
+
+
+def skin_like(image: np.ndarray, mask: np.ndarray, face: np.ndarray | None) -> np.ndarray:
+    """``mask`` ((H, W) bool) without the pixels whose colour cannot be the skin of a face of
+    Lab colour ``face`` (more than :data:`SKIN_AB_TOL` from its a*, b*, or far darker or
+    lighter: a sleeve or glove that the parse called an arm); ``mask`` itself without a face."""
+    if face is None or not mask.any():
+        return mask
+    lab = _lab(image[mask])
+    ok = (np.abs(lab[:, 1:] - face[1:]).max(axis=1) <= SKIN_AB_TOL) & \
+         (lab[:, 0] >= face[0] - SKIN_L_BELOW) & (lab[:, 0] <= face[0] + SKIN_L_ABOVE)
+    out = np.zeros_like(mask)
+    out[mask] = ok
+    return out
+
+
 def visible_skin(image: np.ndarray, parse: np.ndarray, usable: np.ndarray | None = None,
                  erode: int = 2) -> np.ndarray:
     """(N, 3) uint8 RGB pixels of the person's own visible skin: arms, hands, neck and legs
     (the face only when there are too few of those), eroded by ``erode`` px, inside ``usable``,
-    the darkest quarter and brightest 15% dropped (shadows, highlights, nails)."""
+    the darkest quarter and brightest 15% dropped (shadows, highlights, nails). Body pixels
+    that cannot be skin of the person's face (:func:`skin_like`) are not used."""
+    face = face_colour(image, parse, erode)
     for ids in (SKIN_IDS, (Cihp.FACE,)):
         m = _erode(np.isin(parse, ids), erode)
         if usable is not None:
             m &= usable
-        if m.sum() >= 60:
-            px = image[m]
-            lum = px.astype(np.float32).mean(1)
-            lo, hi = np.percentile(lum, [25, 85])
-            return px[(lum >= lo) & (lum <= hi)]
+        if ids is SKIN_IDS:
+            m = skin_like(image, m, face)
+        if m.sum() < 60:
+            continue
+        px = image[m]
+        lum = px.astype(np.float32).mean(1)
+        lo, hi = np.percentile(lum, [25, 85])
+        return px[(lum >= lo) & (lum <= hi)]
     return np.zeros((0, 3), np.uint8)
+
+
+#: how far (CIE a*, b*) body skin may be from the face's and still count as skin
+SKIN_AB_TOL = 14.0
+#: how much darker / lighter (L*) than the face body skin may be (arms are often in shadow)
+SKIN_L_BELOW, SKIN_L_ABOVE = 30.0, 15.0
+
+
+def limb_relief(region: np.ndarray, limb: np.ndarray, segments: list[tuple[np.ndarray, np.ndarray]], *,
+                radius: float | None = None, depth: float = 0.22) -> np.ndarray:
+    """The light across a round limb, as an (H, W) float32 factor (1 on its axis, ``1 - depth``
+    at its outline), for the pixels of ``region`` ((H, W) bool, made skin); 1 elsewhere.
+
+    ``limb``: (H, W) bool, the whole limb (made and real skin) whose outline is the edge;
+    ``segments``: its bones ((x, y) pixel pairs). A pixel at distance ``d`` from the bones and
+    ``e`` from the limb's outline sits at ``t = d / (d + e)`` across the limb (0 on the axis,
+    1 at the edge); a cylinder lit from the front is darker as ``t`` grows. ``radius``: the
+    limb's half-width where ``limb`` does not show its outline (an arm against a torso of skin
+    too): ``t = d / min(d + e, radius)``."""
+    h, w = region.shape
+    out = np.ones((h, w), np.float32)
+    m = region & limb
+    if not m.any() or not segments:
+        return out
+    axis = np.full((h, w), 255, np.uint8)
+    for a, b in segments:
+        cv2.line(axis, tuple(int(round(v)) for v in a), tuple(int(round(v)) for v in b), 0, 1)
+    d = cv2.distanceTransform(axis, cv2.DIST_L2, 3)
+    e = cv2.distanceTransform(limb.astype(np.uint8), cv2.DIST_L2, 3)
+    half = d + e if radius is None else np.minimum(d + e, radius)
+    t = np.clip(d / np.maximum(half, 1e-3), 0, 1)
+    out[m] = 1.0 - depth * t[m] ** 2
+    return out
+
+
+#: an arm's half-width, in shoulder widths (where the photo does not show its outline)
+ARM_RADIUS = 0.11
+
+
+def arm_relief(f, made: np.ndarray, skin: np.ndarray, sw: float) -> np.ndarray:
+    """:func:`limb_relief` of both arms for the ``made`` skin pixels near their bones (frame
+    ``f`` in these pixels; ``skin``: all skin, made and real, whose outline is the arms' edge)."""
+    relief = np.ones(made.shape, np.float32)
+    for side in ("left", "right"):
+        segs = arm_segments(f, side, hand=0.3)
+        zone = draw_capsules(made.shape, segs, 0.2 * sw)
+        relief = np.minimum(relief, limb_relief(made & zone, skin, segs, radius=ARM_RADIUS * sw))
+    return relief
 
 
 def _lab(rgb: np.ndarray) -> np.ndarray:
@@ -104,7 +180,7 @@ def _lab(rgb: np.ndarray) -> np.ndarray:
 
 def synthesize_skin(image: np.ndarray, region: np.ndarray, reference: np.ndarray, *,
                     light: np.ndarray | None = None, field: np.ndarray | None = None, radius: float = 20.0,
-                    seed: int = 0) -> np.ndarray:
+                    relief: np.ndarray | None = None, seed: int = 0) -> np.ndarray:
     """Skin for ``region`` ((H, W) bool) of ``image`` as (H, W, 3) float32 RGB (only ``region``
     is meaningful).
 
@@ -114,8 +190,9 @@ def synthesize_skin(image: np.ndarray, region: np.ndarray, reference: np.ndarray
     half the chroma follow the field. Light: ``light`` (H, W),
     a multiplicative map around 1 (the old garment's folds and light,
     :func:`fitroom.pipelines.classical.shading_map`), times a roundness term (a limb or torso
-    is darker towards its outline, over ``radius`` px). Texture: fine noise with the reference
-    skin's own lightness spread, so it is not a flat tube."""
+    is darker towards its outline, over ``radius`` px; ``relief``, (H, W) factors such as
+    :func:`limb_relief`, replaces that term where it is below 1). Texture: fine and
+    medium-grained noise with the reference skin's own lightness spread, so it is not a flat tube."""
     h, w = region.shape
     out = np.zeros((h, w, 3), np.float32)
     if not region.any():
@@ -125,12 +202,16 @@ def synthesize_skin(image: np.ndarray, region: np.ndarray, reference: np.ndarray
     spread = float(np.clip(np.std(ref[:, 0]) * 0.25, 0.5, 2.5)) if len(ref) > 10 else 1.0
     dist = cv2.distanceTransform(region.astype(np.uint8), cv2.DIST_L2, 3)
     shade = 0.86 + 0.14 * np.clip(dist / max(radius, 1.0), 0, 1)
+    if relief is not None:
+        shade = np.minimum(shade, relief)
     if light is not None:
         shade = shade * light
     # roundness and light vary the skin about the reference; the region's median stays it
     shade = shade / max(float(np.median(shade[region])), 1e-3)
     rng = np.random.default_rng(seed)
     noise = cv2.GaussianBlur(rng.standard_normal((h, w)).astype(np.float32), (0, 0), 1.0) * spread * 0.8
+    grain = max(2.0, radius / 6)  # skin's blotches, pores and fine hair, about a finger's width
+    noise += cv2.GaussianBlur(rng.standard_normal((h, w)).astype(np.float32), (0, 0), grain) * (3.5 * grain) * spread * 0.6
     lab = np.empty((h, w, 3), np.float32)
     if field is not None:
         fl = cv2.cvtColor(np.clip(field, 0, 255).astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)
@@ -182,7 +263,14 @@ def _match_boundary(out: np.ndarray, made: np.ndarray, real: np.ndarray, photo: 
     mean = cv2.boxFilter(photo * r[..., None], -1, (3, 3), normalize=False) / np.maximum(cnt, 1e-6)[..., None]
     diff = np.zeros_like(out)
     diff[edge] = mean[edge] - out[edge]
-    off = pushpull_field(diff, edge, max_side=256)
+    # a real neighbour in deep shadow or on an outline (a fold, the gap at a cuff) is no
+    # colour to carry into the made region: steps far beyond the typical one are left out
+    step = np.abs(diff[edge]).max(axis=1)
+    ok = np.zeros_like(edge)
+    ok[edge] = step <= max(MATCH_OUTLIER, 3.0 * float(np.median(step)))
+    if ok.sum() < 4:
+        return
+    off = pushpull_field(diff, ok, max_side=512)
     d = cv2.distanceTransform((~edge).astype(np.uint8), cv2.DIST_L2, 3)
     fall = np.exp(-d / max(1.0, reach))[..., None]
     out[made] += (off * fall)[made]
@@ -238,11 +326,16 @@ def fill_removed(pa, regions: EditRegions, *, skin_light: np.ndarray | None = No
         ref = visible_skin(img, pa.parse, usable=~regions.remove)
         light = None if skin_light is None else skin_light[ys, xs]
         field = None
-        known = _erode(np.isin(pa.parse, SKIN_IDS), 1) & ~regions.remove
+        # the skin around, away from its shadowed, anti-aliased outline
+        real_skin = skin_like(crop, np.isin(parse, SKIN_IDS) & ~remove, face_colour(img, pa.parse))
+        known = np.zeros(img.shape[:2], bool)
+        known[ys, xs] = _erode(real_skin, max(1, round(0.015 * sw)))
         if regions.protocol == Protocol.PHOTO and known.sum() >= 60:
             field = pushpull_field(img, known, box=box, max_side=128)
-        out[skin] = synthesize_skin(crop, skin, ref, light=light, field=field, radius=0.12 * sw)[skin]
-        _match_boundary(out, skin, np.isin(parse, SKIN_IDS) & ~remove, crop, SKIN_REACH * sw)
+        relief = arm_relief(pa.frame.shifted(x0, y0), skin, skin | real_skin, sw)
+        out[skin] = synthesize_skin(crop, skin, ref, light=light, field=field, radius=0.12 * sw,
+                                    relief=relief)[skin]
+        _match_boundary(out, skin, real_skin, crop, SKIN_REACH * sw)
     return FilledRegion(box=box, rgb=out)
 
 

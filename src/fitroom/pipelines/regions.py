@@ -45,6 +45,8 @@ RIM = 0.025
 #: Lab distance (L scaled to 0..100) from the person's skin beyond which a pixel parsed as
 #: skin next to the old garment is that garment's edge
 RIM_SKIN_DELTA = 22.0
+#: the skin next to the old garment that its anti-aliased edge blends into, in shoulder widths
+BLEND_RIM = 0.008
 #: how far (shoulder widths) the old garment may reach past its parse into the background: a
 #: white tee against a light backdrop is parsed short of its outline
 BACK_REACH = 0.08
@@ -237,6 +239,10 @@ def edit_regions(parse: np.ndarray, frame: BodyFrame, category: GarmentCategory 
     if image is not None:
         lost = lost_garment(image, parse, old, int(round(BACK_REACH * sw)))
         on_skin = garment_rim_on_skin(image, parse, old, max(2, int(round(RIM * 0.6 * sw))))
+        # and, whatever its colour, the skin's own row of pixels that the old garment's
+        # anti-aliased edge blends into (left, it outlines the old neckline or hem)
+        on_skin |= cv2.dilate(old.astype(np.uint8), _disk(max(1, int(round(BLEND_RIM * sw))))).astype(bool) \
+            & np.isin(parse, ARMS + (Cihp.TORSO_SKIN,)) & ~old
         remove |= on_skin | lost
         old_all = old | lost
     keep = head | np.isin(parse, FEET)
