@@ -36,3 +36,16 @@ def test_a_logo_of_another_colour_is_not_copied():
     img[80:120, 60:100] = (250, 240, 40)  # a bright yellow patch
     s = shading_map(img, region, sigma=12)
     assert np.abs(s[85:115, 65:95] - 1.0).max() < 0.05
+
+
+def test_black_lace_on_grey_fabric_is_not_copied_as_light():
+    img, region = _shirt()
+    img[region] = (170, 170, 170)  # a light grey jumper
+    lace = np.zeros_like(region)
+    lace[20:70, 20:140] = True  # a yoke of black lace: no chroma either, far darker
+    yy, xx = np.mgrid[0:200, 0:160]
+    lace &= ((yy // 4 + xx // 4) % 2 == 0) | (yy < 40)
+    img[lace] = (20, 20, 22)
+    s = shading_map(img, region, sigma=12)
+    assert np.abs(s[25:65, 30:130] - 1.0).max() < 0.06
+    assert np.abs(s[90:170, 30:130] - 1.0).max() < 0.03

@@ -134,12 +134,18 @@ def _over(dst: np.ndarray, src: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     return dst
 
 
+#: the lightness range (times the fabric's median L*) that folds and light give one fabric;
+#: pixels outside it are a print or trim of another tone
+FABRIC_L_RANGE = (0.55, 1.45)
+
+
 def shading_map(image: np.ndarray, region: np.ndarray, sigma: float, strength: float = 0.6,
                 work_side: int = 384) -> np.ndarray:
     """Folds and light of the clothes in ``region`` as a multiplicative (H, W) map around 1.
 
     Measured on the garment's main fabric only (pixels whose chroma is near the dominant
-    one), so prints, logos and patches of another colour are not copied; elsewhere in the
+    one and whose lightness is within :data:`FABRIC_L_RANGE` of its median), so prints,
+    lace, logos and patches of another colour or tone are not copied; elsewhere in the
     region the map is interpolated from the fabric around them. The luminance is divided by
     its own wide blur (normalised inside the fabric, so edges do not darken), clipped to
     [0.7, 1.2] and softened by ``strength``. 1 outside the region. Folds are smooth, so the
@@ -163,6 +169,12 @@ def shading_map(image: np.ndarray, region: np.ndarray, sigma: float, strength: f
     med = np.median(ab[reg], axis=0)
     d = np.linalg.norm(ab - med, axis=-1)
     main = reg & (d < max(8.0, 2.5 * float(np.median(d[reg]))))
+    # and of its main lightness: black lace or a white print on grey fabric has the fabric's
+    # (lack of) chroma, but no fold darkens or lightens a fabric this much
+    if main.any():
+        L = lab[..., 0]
+        ref = float(np.median(L[main]))
+        main &= (L >= FABRIC_L_RANGE[0] * ref - 3.0) & (L <= FABRIC_L_RANGE[1] * ref + 3.0)
     if main.sum() < 0.2 * reg.sum():
         main = reg
     r = main.astype(np.float32)
