@@ -131,17 +131,14 @@ def test_an_old_white_top_the_parse_lost_to_a_light_backdrop_is_removed_whole():
     assert not r2.remove[85:128, 158:].any()
 
 
-def test_the_old_garments_lace_that_the_parse_gave_to_the_hair_goes_the_hair_stays():
+
+def test_hair_over_the_old_garment_stays_even_where_it_is_as_dark():
     parse, frame = _person()
     img = np.full(parse.shape + (3,), 230, np.uint8)
     img[np.isin(parse, (Cihp.LEFT_ARM, Cihp.RIGHT_ARM, Cihp.TORSO_SKIN, Cihp.FACE))] = (200, 150, 125)
     img[parse == Cihp.UPPER_CLOTHES] = (20, 20, 25)  # a black top
-    parse[60:75, 60:75] = Cihp.HAIR  # hair down to the right shoulder, brown
+    parse[60:75, 60:75] = Cihp.HAIR  # hair down to the shoulder, its ends dark over the top
     img[60:75, 60:75] = (120, 75, 40)
-    img[70:75, 60:75] = (22, 22, 26)  # its lowest rows are the top's lace, parsed as hair
-    parse[60:75, 125:140] = Cihp.HAIR  # and brown hair on the left shoulder, all of it hair
-    img[60:75, 125:140] = (120, 75, 40)
+    img[70:75, 60:75] = (22, 22, 26)
     r = edit_regions(parse, frame, GarmentCategory.SHORT_SLEEVE_TOP, Protocol.PHOTO, image=img)
-    assert r.remove[71:75, 61:74].all() and not r.keep[71:75, 61:74].any()
-    assert r.keep[60:68, 60:75].all() and r.keep[60:75, 125:140].all()
-    assert not (r.remove & (parse == Cihp.FACE)).any()
+    assert r.keep[60:75, 60:75].all() and not r.remove[60:75, 60:75].any()

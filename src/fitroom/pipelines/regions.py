@@ -143,7 +143,7 @@ def _local_mean(lab: np.ndarray, mask: np.ndarray, sigma: float) -> tuple[np.nda
 #: what a lost part of the old garment may have been parsed as, each told from the garment by
 #: its own local colour: the backdrop, the person's skin (not hair: light strands over a white
 #: top would go, and hair is kept bit for bit)
-LOST_AS = ((Cihp.BACKGROUND,), ARMS + (Cihp.TORSO_SKIN,), (Cihp.HAIR,))
+LOST_AS = ((Cihp.BACKGROUND,), ARMS + (Cihp.TORSO_SKIN,))
 
 
 def lost_garment(image: np.ndarray, parse: np.ndarray, old: np.ndarray, reach: int) -> np.ndarray:
@@ -151,8 +151,9 @@ def lost_garment(image: np.ndarray, parse: np.ndarray, old: np.ndarray, reach: i
     the backdrop, an arm, the neck) within ``reach`` px of it: pixels whose colour is
     nearer the garment's own edge than what they were parsed as (both local means), connected
     to the garment. E.g. the outline of a white tee against a light backdrop, its cuff seen
-    between arm and torso, a dark collar the parse called neck, black lace on the shoulder
-    that the parse gave to the hair beside it. Nothing where the garment
+    between arm and torso, a dark collar the parse called neck. (Not the hair: black lace the
+    parse gave to the hair is left, because the same test cuts real strands that lie over a
+    dark garment.) Nothing where the garment
     and that class are alike (under ``MIN_CONTRAST``)."""
     h, w = parse.shape
     near = cv2.dilate(old.astype(np.uint8), _disk(reach)).astype(bool)
@@ -246,10 +247,7 @@ def edit_regions(parse: np.ndarray, frame: BodyFrame, category: GarmentCategory 
             & np.isin(parse, ARMS + (Cihp.TORSO_SKIN,)) & ~old
         remove |= on_skin | lost
         old_all = old | lost
-        lost_hair = lost & (parse == Cihp.HAIR)
-    else:
-        lost_hair = np.zeros((h, w), bool)
-    keep = (head & ~lost_hair) | np.isin(parse, FEET)
+    keep = head | np.isin(parse, FEET)
     remove &= ~keep
     skin = remove & ((old_all & body) | on_skin)
     lower = np.zeros((h, w), bool)
