@@ -58,6 +58,8 @@ class GarmentLayer:
 #: how far (shoulder widths) made skin is drawn to the real skin it meets: the step at the joint
 #: fades over this reach, the bulk keeps the person's own colour
 SKIN_REACH = 0.08
+#: how far (shoulder widths) above the lower garment's top edge its texture is mirrored
+MIRROR_REACH = 0.25
 #: boundary steps (0..255, any channel) up to this are always matched (more: only when typical)
 MATCH_OUTLIER = 12.0
 #: an arm can be in front of the torso of a garment with sleeves only below this many torso
@@ -231,19 +233,22 @@ def synthesize_skin(image: np.ndarray, region: np.ndarray, reference: np.ndarray
     return out
 
 
-def _mirror_fill(out: np.ndarray, crop: np.ndarray, region: np.ndarray, source: np.ndarray) -> None:
+def _mirror_fill(out: np.ndarray, crop: np.ndarray, region: np.ndarray, source: np.ndarray, reach: float) -> None:
     """Continue the lower garment upwards into ``region`` with its own texture (in place): each
-    pixel takes the ``source`` pixel mirrored about the garment's top edge in its column (the
-    waistband and the fabric's weave continue); pixels whose mirror is not ``source`` keep the
-    smooth fill already in ``out``."""
+    pixel up to ``reach`` px above the garment's top edge in its column takes the ``source``
+    pixel mirrored about that edge (the waistband and the fabric's weave continue). Pixels
+    whose mirror is not well inside ``source`` (its anti-aliased outline, a highlight along
+    its side), and pixels farther up or beside the garment, keep the smooth fill already in
+    ``out``."""
     h, w = region.shape
     has = source.any(axis=0)
     top = np.where(has, source.argmax(axis=0), h)  # first source row per column
+    inside = _erode(source, 2)
     ys, xs = np.nonzero(region)
     sy = 2 * top[xs] - ys
-    ok = has[xs] & (ys < top[xs]) & (sy < h)
+    ok = has[xs] & (ys < top[xs]) & (top[xs] - ys <= reach) & (sy < h)
     ys, xs, sy = ys[ok], xs[ok], sy[ok]
-    ok = source[sy, xs]
+    ok = inside[sy, xs]
     out[ys[ok], xs[ok]] = crop[sy[ok], xs[ok]]
 
 
@@ -318,7 +323,7 @@ def fill_removed(pa, regions: EditRegions, *, skin_light: np.ndarray | None = No
         known = np.isin(pa.parse, LOWER_GARMENT) & ~regions.remove
         if known.any():
             out[lower] = pushpull_field(img, known, box=box, max_side=256)[lower]
-            _mirror_fill(out, crop, lower, known[ys, xs])
+            _mirror_fill(out, crop, lower, known[ys, xs], MIRROR_REACH * sw)
             _match_boundary(out, lower, known[ys, xs], crop, reach)
         else:
             skin = skin | lower
