@@ -58,7 +58,7 @@ class GarmentLayer:
 #: how far (shoulder widths) made skin is drawn to the real skin it meets: the step at the joint
 #: fades over this reach, the bulk keeps the person's own colour
 SKIN_REACH = 0.08
-#: how far (shoulder widths) above the lower garment's top edge its texture is mirrored
+#: how far (shoulder widths) from the lower garment its texture is mirrored
 MIRROR_REACH = 0.25
 #: boundary steps (0..255, any channel) up to this are always matched (more: only when typical)
 MATCH_OUTLIER = 12.0
@@ -234,22 +234,25 @@ def synthesize_skin(image: np.ndarray, region: np.ndarray, reference: np.ndarray
 
 
 def _mirror_fill(out: np.ndarray, crop: np.ndarray, region: np.ndarray, source: np.ndarray, reach: float) -> None:
-    """Continue the lower garment upwards into ``region`` with its own texture (in place): each
-    pixel up to ``reach`` px above the garment's top edge in its column takes the ``source``
-    pixel mirrored about that edge (the waistband and the fabric's weave continue). Pixels
-    whose mirror is not well inside ``source`` (its anti-aliased outline, a highlight along
-    its side), and pixels farther up or beside the garment, keep the smooth fill already in
-    ``out``."""
+    """Continue the lower garment into ``region`` with its own texture (in place): each pixel
+    up to ``reach`` px from the garment takes the ``source`` pixel mirrored through the
+    nearest point of the garment's edge (above the waistband the waistband and the weave
+    continue upwards; beside a trouser leg, sideways). Pixels whose mirror is not well inside
+    ``source`` (its anti-aliased outline, a highlight along its side), and pixels farther
+    away, keep the smooth fill already in ``out``."""
+    from scipy.ndimage import distance_transform_edt
+
+    if not region.any() or not source.any():
+        return
     h, w = region.shape
-    has = source.any(axis=0)
-    top = np.where(has, source.argmax(axis=0), h)  # first source row per column
+    dist, (ny, nx) = distance_transform_edt(~source, return_indices=True)
     inside = _erode(source, 2)
-    ys, xs = np.nonzero(region)
-    sy = 2 * top[xs] - ys
-    ok = has[xs] & (ys < top[xs]) & (top[xs] - ys <= reach) & (sy < h)
-    ys, xs, sy = ys[ok], xs[ok], sy[ok]
-    ok = inside[sy, xs]
-    out[ys[ok], xs[ok]] = crop[sy[ok], xs[ok]]
+    ys, xs = np.nonzero(region & (dist <= reach))
+    sy, sx = 2 * ny[ys, xs] - ys, 2 * nx[ys, xs] - xs
+    ok = (sy >= 0) & (sy < h) & (sx >= 0) & (sx < w)
+    ys, xs, sy, sx = ys[ok], xs[ok], sy[ok], sx[ok]
+    ok = inside[sy, sx]
+    out[ys[ok], xs[ok]] = crop[sy[ok], sx[ok]]
 
 
 def _match_boundary(out: np.ndarray, made: np.ndarray, real: np.ndarray, photo: np.ndarray, reach: float) -> None:

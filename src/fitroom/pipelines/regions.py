@@ -143,7 +143,7 @@ def _local_mean(lab: np.ndarray, mask: np.ndarray, sigma: float) -> tuple[np.nda
 #: what a lost part of the old garment may have been parsed as, each told from the garment by
 #: its own local colour: the backdrop, the person's skin (not hair: light strands over a white
 #: top would go, and hair is kept bit for bit)
-LOST_AS = ((Cihp.BACKGROUND,), ARMS + (Cihp.TORSO_SKIN,), LOWER_GARMENT)
+LOST_AS = ((Cihp.BACKGROUND,), ARMS + (Cihp.TORSO_SKIN,))
 
 
 def lost_garment(image: np.ndarray, parse: np.ndarray, old: np.ndarray, reach: int) -> np.ndarray:
