@@ -54,6 +54,19 @@ def test_decision_rules():
                                             has_sleeves=False)) == GarmentCategory.TROUSERS
     assert category_from_shape(GarmentShape(**bottom, length_ratio=1.2, sleeve_ratio=0.0, has_sleeves=False)) \
         == GarmentCategory.SKIRT
+    # a gap at the bottom as wide as a torso is the torso between two hanging sleeves
+    assert category_from_shape(GarmentShape(**{**bottom, "crotch_gap": 0.2, "side_notch": 0.8}, crotch_width=0.8,
+                                            length_ratio=1.7, sleeve_ratio=1.6, has_sleeves=True)) \
+        == GarmentCategory.LONG_SLEEVE_TOP
+
+
+def test_a_top_with_a_straight_high_neckline_and_hanging_sleeves_is_not_trousers():
+    # the render that was once refused as trousers: the sleeves hang like two legs
+    from fitroom.data.render_garment import render_garment
+    from fitroom.garment import analyze_garment
+
+    g = analyze_garment(render_garment(GarmentCategory.LONG_SLEEVE_TOP, size=(384, 512), seed=901112).image)
+    assert g.category == GarmentCategory.LONG_SLEEVE_TOP
 
 
 def test_empty_mask_raises():

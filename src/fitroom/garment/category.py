@@ -14,7 +14,8 @@ where the body looks narrower than laid flat:
 * **long sleeves** from 1.0 W (shoulder to cuff: three-quarter and longer), short below
   (elbow length included), **sleeveless** when no sleeve sticks out of the armholes;
 * **bottoms**: a straight waistband as the top edge (no neck opening, no shoulders, no
-  armholes beside it); **trousers** when two legs leave a gap open at the bottom (the crotch).
+  armholes beside it); **trousers** when two legs leave a gap open at the bottom (the crotch),
+  narrower than 0.55 of the garment's width (wider, it is the torso between hanging sleeves).
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ WAISTBAND_FILL = 0.9
 SIDE_NOTCH = 0.04
 #: crotch gap height / garment height from which a bottom is a pair of trousers (or shorts)
 CROTCH_GAP_RATIO = 0.15
+#: ... and at most this wide (garment widths) at the bottom: between trouser legs the gap is a
+#: fifth of the width or so (flares, up to a third); between the long sleeves hanging beside a
+#: top with a high, straight neckline, it is the whole torso (0.8)
+CROTCH_MAX_WIDTH = 0.55
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,7 @@ class GarmentShape:
     sleeve_ratio: float  # shoulder to cuff / upper-body width (0 without sleeves)
     flare: float  # hem width / narrowest width between the armpits and the hem
     has_sleeves: bool
+    crotch_width: float = 0.0  # that gap's width halfway up / garment width
 
 
 def _rows(m: np.ndarray) -> tuple[int, int]:
@@ -125,10 +131,17 @@ def measure_shape(mask: np.ndarray, landmarks: GarmentLandmarks) -> GarmentShape
     y = bottom
     while y > top and not legs[y] and bottom - y < 0.05 * height:
         y -= 1
+    low = y
     while y > top and legs[y]:
         gap += 1
         y -= 1
     crotch = gap / height
+    crotch_width = 0.0
+    if gap:  # how wide the gap is halfway up (a jogger's cuffs taper, a flare's hems spread)
+        cloth = np.nonzero(m[low - gap // 2])[0]  # the legs: the nearest garment pixels each side
+        left_x = cloth[cloth < xi].max(initial=-1)
+        right_x = cloth[cloth > xi].min(initial=w)
+        crotch_width = float(right_x - left_x - 1) / w
 
     # --- proportions from the landmarks ---
     chest = abs(lm.armpit_left[0] - lm.armpit_right[0])
@@ -159,7 +172,7 @@ def measure_shape(mask: np.ndarray, landmarks: GarmentLandmarks) -> GarmentShape
             waist = max(float(np.nanmin(widths)), 1.0)
     flare = hem_w / max(waist, 1e-6)
     return GarmentShape(waistband_fill=fill, top_width=float(top_width), side_notch=notch,
-                        crotch_gap=crotch, length_ratio=float(length_ratio),
+                        crotch_gap=crotch, crotch_width=crotch_width, length_ratio=float(length_ratio),
                         sleeve_ratio=sleeve / width, flare=float(flare), has_sleeves=lm.has_sleeves)
 
 
@@ -176,7 +189,7 @@ def classify_garment(mask: np.ndarray, landmarks: GarmentLandmarks) -> GarmentCa
 
 def category_from_shape(shape: GarmentShape) -> GarmentCategory:
     waistband = shape.waistband_fill >= WAISTBAND_FILL and shape.top_width >= 0.6
-    if waistband and shape.crotch_gap > CROTCH_GAP_RATIO:
+    if waistband and shape.crotch_gap > CROTCH_GAP_RATIO and shape.crotch_width < CROTCH_MAX_WIDTH:
         return GarmentCategory.TROUSERS
     if waistband and shape.side_notch < SIDE_NOTCH:
         return GarmentCategory.SKIRT
