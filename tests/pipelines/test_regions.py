@@ -142,3 +142,27 @@ def test_hair_over_the_old_garment_stays_even_where_it_is_as_dark():
     img[70:75, 60:75] = (22, 22, 26)
     r = edit_regions(parse, frame, GarmentCategory.SHORT_SLEEVE_TOP, Protocol.PHOTO, image=img)
     assert r.keep[60:75, 60:75].all() and not r.remove[60:75, 60:75].any()
+
+
+def test_a_narrow_gap_between_an_arm_and_the_torso_under_the_old_top_is_skin_not_backdrop():
+    from fitroom.pipelines.regions import body_under
+
+    kp = np.zeros((25, 3), np.float32)
+    for side, sx, sgn in (("RIGHT", 60, -1), ("LEFT", 140, 1)):
+        kp[B[f"{side}_SHOULDER"]] = (sx, 80, 1)
+        kp[B[f"{side}_ELBOW"]] = (sx + sgn * 6, 130, 1)  # arms hanging a little away from the torso
+        kp[B[f"{side}_WRIST"]] = (sx + sgn * 7, 175, 1)
+        kp[B[f"{side}_HIP"]] = (100 + sgn * 25, 180, 1)
+        kp[B[f"{side}_KNEE"]] = (100 + sgn * 25, 240, 1)
+    kp[B.NECK] = (100, 80, 1)
+    frame = body_frame(kp)
+    parse = np.zeros((300, 200), np.uint8)
+    parse[20:60, 80:120] = Cihp.FACE
+    parse[60:80, 90:110] = Cihp.TORSO_SKIN
+    parse[75:185, 25:175] = Cihp.UPPER_CLOTHES  # a loose long-sleeved top over arms and torso
+    r = edit_regions(parse, frame, GarmentCategory.SHORT_SLEEVE_TOP, Protocol.PHOTO)
+    pose_only = body_under(parse.shape, frame, chin_y=59, legs=False)
+    gap = ~pose_only[140:155, 50:80] & r.remove[140:155, 50:80]
+    assert gap.any()  # between the arm's capsule and the torso, from the pose alone (5-7 px)
+    assert r.skin[140:155, 50:80][gap].all()
+    assert not r.skin[140:170, 0:20].any()  # beside the arm: backdrop

@@ -42,6 +42,8 @@ FEET = (Cihp.SOCKS, Cihp.LEFT_SHOE, Cihp.RIGHT_SHOE)
 #: growth of the removed old garment into the background, in shoulder widths: the garment's
 #: own anti-aliased rim is neither garment nor background and would stay as a halo
 RIM = 0.025
+#: half the widest gap (shoulder widths) between arm and torso that is closed as body
+BODY_GAP = 0.05
 #: Lab distance (L scaled to 0..100) from the person's skin beyond which a pixel parsed as
 #: skin next to the old garment is that garment's edge
 RIM_SKIN_DELTA = 22.0
@@ -221,6 +223,11 @@ def edit_regions(parse: np.ndarray, frame: BodyFrame, category: GarmentCategory 
     chin = float(fy.max()) if len(fy) else None
     head = np.isin(parse, HEAD)
     body = body_under((h, w), frame, chin_y=chin, legs=dress)
+    if protocol == Protocol.PHOTO:
+        # a gap between an arm and the torso narrower than this shows no backdrop in a photo
+        # (the arm hangs against the body): it is skin, not a sliver of background
+        body = cv2.morphologyEx(body.astype(np.uint8), cv2.MORPH_CLOSE,
+                                _disk(max(1, int(round(BODY_GAP * sw))))).astype(bool)
     if protocol == Protocol.PAIRED:
         remove = agnostic_mask(parse, frame, keep_lower_body=not dress)
         return EditRegions(remove=remove, keep=~remove, skin=remove & body, lower=np.zeros((h, w), bool),
