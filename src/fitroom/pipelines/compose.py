@@ -412,7 +412,8 @@ def compose(pa, regions: EditRegions, layer: GarmentLayer, *, shading: np.ndarra
             made &= along_body(f, *_grid((hh, ww))[::-1]) > ARM_FRONT
             if made.any():
                 ref = visible_skin(img, pa.parse, usable=~regions.remove)
-                arm_rgb = synthesize_skin(crop, made, ref, radius=0.06 * sw, seed=1)
+                relief = arm_relief(f, made, made | (np.isin(parse, SKIN_IDS) & ~remove), sw)
+                arm_rgb = synthesize_skin(crop, made, ref, radius=0.06 * sw, relief=relief, seed=1)
                 _over(out, arm_rgb, made.astype(np.float32))
         if regions.protocol == Protocol.PHOTO:
             own = np.isin(parse, ARMS) & ~remove
