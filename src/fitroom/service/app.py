@@ -21,7 +21,7 @@ from contextlib import asynccontextmanager
 from collections.abc import Callable
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, HTTPException
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
@@ -33,6 +33,7 @@ from fitroom.service.jobs import stopping_message
 from fitroom.service.metrics import Metrics, MetricsMiddleware
 from fitroom.service.services import build_services, running_jobs, start_queue, stop_services
 from fitroom.service.settings import Settings, load_settings
+from fitroom.service.text import has_nul_escape
 
 __all__ = ["WEB_DIR", "create_app"]
 
@@ -113,28 +114,75 @@ class _WebFiles(StaticFiles):
         return response
 
 
+class BodyTooLarge(HTTPException):
+    """A request body past its limit, found while it streams in (413)."""
+
+    def __init__(self, limit: int):
+        super().__init__(413, f"The request is larger than {_megabytes(limit)}.")
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / (1024 * 1024):g} MB" if n >= 1024 * 1024 else f"{n // 1024} KB"
+
+
 class _OuterMiddleware:
-    """Refuses bodies over the upload limit before anything parses them; counts and times
-    every request (once the metrics exist)."""
+    """Limits every request body before anything parses it, and counts and times every
+    request (once the metrics exist).
+
+    The limit is ``max_upload_bytes`` plus 1 MB of form fields for a multipart upload and
+    ``max_body_bytes`` for any other body. A declared ``Content-Length`` over it is refused at
+    once; a body without one (``Transfer-Encoding: chunked``) is counted as it streams and
+    refused (413, :class:`BodyTooLarge`) as soon as it passes the limit: FastAPI reads a
+    route's body before it resolves the route's dependencies, so this happens before
+    authentication, and no more than the limit is ever read or buffered."""
 
     def __init__(self, app, holder, settings: Settings):
         self.app, self.holder = app, holder
-        self.max_body = settings.max_upload_bytes + 1024 * 1024
-        self.max_mb = settings.max_upload_bytes / (1024 * 1024)
+        self.max_upload = settings.max_upload_bytes + 1024 * 1024
+        self.max_body = settings.max_body_bytes
+
+    def limit_for(self, headers) -> int:
+        ctype = next((v for k, v in headers if k == b"content-type"), b"").lower()
+        return self.max_upload if ctype.startswith(b"multipart/form-data") else self.max_body
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        for k, v in scope.get("headers") or []:
+        headers = scope.get("headers") or []
+        limit = self.limit_for(headers)
+        for k, v in headers:
             if k == b"content-length":
-                if v.isdigit() and int(v) > self.max_body:
-                    resp = JSONResponse(error_body("too_large", f"The upload is larger than {self.max_mb:g} MB."),
-                                        status_code=413)
+                if not v.isdigit() or int(v) > limit:
+                    status, code = (413, "too_large") if v.isdigit() else (400, "bad_request")
+                    msg = BodyTooLarge(limit).detail if v.isdigit() else "The Content-Length header is not a number."
+                    resp = JSONResponse(error_body(code, msg), status_code=status, headers={"Connection": "close"})
                     return await resp(scope, receive, send)
                 break
+        if b"%00" in scope.get("raw_path", b"") or b"%00" in scope.get("query_string", b"") \
+                or "\x00" in scope.get("path", ""):
+            resp = JSONResponse(error_body("validation_error", "The address may not contain a NUL character (%00)."),
+                                status_code=422)
+            return await resp(scope, receive, send)
+        seen, tail = 0, b""
+        text_body = limit == self.max_body  # not multipart: JSON or other text, where a NUL never belongs
+
+        async def limited_receive():
+            nonlocal seen, tail
+            message = await receive()
+            if message["type"] == "http.request":
+                body = message.get("body", b"")
+                seen += len(body)
+                if seen > limit:
+                    raise BodyTooLarge(limit)
+                if text_body and body:
+                    if has_nul_escape(tail + body):
+                        raise HTTPException(422, "Text may not contain a NUL character (\\u0000).")
+                    tail = (tail + body)[-16:]
+            return message
+
         if self.holder.metrics is not None:
-            return await MetricsMiddleware(self.app, self.holder.metrics)(scope, receive, send)
-        return await self.app(scope, receive, send)
+            return await MetricsMiddleware(self.app, self.holder.metrics)(scope, limited_receive, send)
+        return await self.app(scope, limited_receive, send)
 
 
 def _follow_server_logging() -> Callable[[], None]:

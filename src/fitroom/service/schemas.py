@@ -8,6 +8,7 @@ from typing import Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from fitroom.labels import GarmentCategory
+from fitroom.service.text import Name, Secret
 
 T = TypeVar("T")
 
@@ -33,8 +34,8 @@ class Page(BaseModel, Generic[T]):
 # --- accounts -----------------------------------------------------------------------------
 class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    email: str = Field(min_length=3, max_length=320, examples=["ada@example.com"])
-    password: str = Field(min_length=8, max_length=1024, examples=["correct horse battery"])
+    email: Name = Field(min_length=3, max_length=320, examples=["ada@example.com"])
+    password: Secret = Field(min_length=8, max_length=1024, examples=["correct horse battery"])
 
 
 class UserPublic(BaseModel):
@@ -52,7 +53,7 @@ class AuthPublic(BaseModel):
 
 class ApiKeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(default="default", min_length=1, max_length=100)
+    name: Name = Field(default="default", min_length=1, max_length=100)
 
 
 class ApiKeyPublic(BaseModel):
@@ -101,8 +102,8 @@ class PhotoPublic(BaseModel):
 # --- try-ons ------------------------------------------------------------------------------
 class TryOnCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    photo_id: str = Field(min_length=1, max_length=64)
-    garment_id: str = Field(min_length=1, max_length=64)
+    photo_id: Name = Field(min_length=1, max_length=64)
+    garment_id: Name = Field(min_length=1, max_length=64)
 
 
 class TryOnPublic(BaseModel):

@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     # --- uploads -------------------------------------------------------------------------
     max_upload_bytes: Positive = 15 * 1024 * 1024
     max_upload_pixels: Positive = 40_000_000
+    max_body_bytes: Positive = Field(default=1024 * 1024, description="Largest body of a request that is not an "
+                                     "upload (JSON: sign-in, catalog edits ...).")
 
     # --- limits --------------------------------------------------------------------------
     rate_limit_per_minute: Positive = Field(default=600, description="Requests per user (or per IP when signed out) per minute.")

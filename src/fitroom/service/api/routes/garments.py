@@ -17,6 +17,7 @@ from fitroom.service.engine import decode_upload, encode_png, landmarks_json
 from fitroom.service.errors import NO_STORE, ApiError, not_found
 from fitroom.service.models import Event, Garment, new_id
 from fitroom.service.schemas import ErrorPublic, GarmentDetail, GarmentPublic, Page
+from fitroom.service.text import Name
 
 router = APIRouter(prefix="/garments", tags=["garments"])
 
@@ -26,7 +27,7 @@ _IMAGE = {200: {"content": {"image/png": {}}, "description": "The image."}}
 @router.get("", response_model=Page[GarmentPublic])
 def list_garments(user: CurrentUser, db: DbSession, paging: PageParams,
                   category: Annotated[GarmentCategory | None, Query(description="Only this category.")] = None,
-                  q: Annotated[str | None, Query(max_length=100, description="Words in the name.")] = None,
+                  q: Annotated[Name | None, Query(max_length=100, description="Words in the name.")] = None,
                   ) -> Page[GarmentPublic]:
     """The catalog: the demo garments and your own, yours first."""
     stmt = select(Garment).where(visible_garments_clause(user))
@@ -47,7 +48,7 @@ def list_garments(user: CurrentUser, db: DbSession, paging: PageParams,
              responses={413: {"model": ErrorPublic}, 422: {"model": ErrorPublic}})
 async def create_garment(file: Annotated[UploadFile, File(description="Product photo on a plain background.")],
                          user: CurrentUser, svc: ServicesDep,
-                         name: Annotated[str, Form(min_length=1, max_length=200)] = "My garment",
+                         name: Annotated[Name, Form(min_length=1, max_length=200)] = "My garment",
                          category: Annotated[GarmentCategory | None, Form(
                              description="What the garment is, if you know; detected from the photo otherwise.")] = None,
                          ) -> GarmentDetail:
@@ -70,7 +71,7 @@ def _store_uploaded_garment(svc, user_id: str, name: str, data: bytes, category:
 async def garment_from_photo(file: Annotated[UploadFile, File(
                                  description="A photo of a person wearing the top or dress: JPEG, PNG or WebP.")],
                              user: CurrentUser, svc: ServicesDep,
-                             name: Annotated[str, Form(min_length=1, max_length=200)] = "From a photo",
+                             name: Annotated[Name, Form(min_length=1, max_length=200)] = "From a photo",
                              ) -> GarmentDetail:
     """Try-off: add to your catalog the top or dress someone wears in a photo ("try on what
     she is wearing"). The garment is taken off the body and laid flat, front view, on white,
