@@ -618,3 +618,30 @@ def test_real_try_on_images(realdata: Path) -> None:
         elif folder in ("cloth-mask", "cloth_mask"):
             mask = load_mask(path)
             assert 0.05 < mask.mean() < 0.95, path
+
+
+def test_a_huge_image_is_scaled_down_as_it_is_decoded(tmp_path):
+    """A 6300x6300 image (40 MP, 128 KB as a PNG) decoded with ``max_side``: the result is at
+    most that size, and the decoding process never holds the full image more than once
+    (peak RSS measured in a fresh process)."""
+    import subprocess
+    import sys
+
+    from PIL import Image
+
+    for fmt in ("PNG", "JPEG"):
+        path = tmp_path / f"big.{fmt.lower()}"
+        Image.new("RGB", (6300, 6300), (120, 80, 60)).save(path, fmt)
+        code = (
+            "import re\n"
+            "from fitroom.imaging import ImageLimits, load_image\n"
+            f"a = load_image(open({str(path)!r}, 'rb').read(), ImageLimits(max_bytes=50_000_000, max_side=2048))\n"
+            # VmHWM: this process's own peak (ru_maxrss would carry the parent's over the exec)
+            "hwm = int(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1))\n"
+            "print(a.shape[0], a.shape[1], hwm // 1024)\n"
+        )
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+        h, w, peak_mb = (int(v) for v in out)
+        assert (h, w) == (2048, 2048)
+        # the full image as RGB is 119 MB; the old path held about 3.6 copies (430 MB)
+        assert peak_mb < (330 if fmt == "PNG" else 200), (fmt, peak_mb)

@@ -54,14 +54,20 @@ _SIXTEEN_BIT = ("I;16", "I;16L", "I;16B", "I;16N")
 
 @dataclass(frozen=True)
 class ImageLimits:
-    """Upper bounds checked before decoding: file size in bytes and width*height."""
+    """Upper bounds checked before decoding: file size in bytes and width*height; and
+    optionally ``max_side``, the longest side an image is scaled down to as it is decoded (a
+    JPEG is decoded at a reduced scale directly, so a 40-megapixel photo never takes its full
+    size in memory; other formats are reduced right after decoding, before any copy)."""
 
     max_bytes: int = 20 * 1024 * 1024
     max_pixels: int = 40_000_000
+    max_side: int | None = None
 
     def __post_init__(self) -> None:
-        for name in ("max_bytes", "max_pixels"):
+        for name in ("max_bytes", "max_pixels", "max_side"):
             value = getattr(self, name)
+            if name == "max_side" and value is None:
+                continue
             if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
                 raise ValueError(f"ImageLimits.{name} must be a positive integer, got {value!r}")
 
@@ -383,7 +389,11 @@ def _open_decoded(data: bytes, limits: ImageLimits) -> tuple[Image.Image, bytes 
     try:
         im = Image.open(io.BytesIO(data), formats=[fmt])
         _check_pixels(im.size, limits)
+        if limits.max_side is not None and fmt == "JPEG" and max(im.size) > limits.max_side:
+            im.draft(im.mode, (limits.max_side, limits.max_side))  # DCT scaling: 1/2, 1/4 or 1/8
         im.load()  # first frame only
+        if limits.max_side is not None and max(im.size) > limits.max_side:
+            im.thumbnail((limits.max_side, limits.max_side), Image.Resampling.LANCZOS, reducing_gap=3.0)
     except Image.DecompressionBombError:
         # Only reachable when ``limits.max_pixels`` is above Pillow's process-wide limit.
         dims = f"{header[0]}x{header[1]} " if header else ""

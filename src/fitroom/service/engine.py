@@ -9,6 +9,7 @@ process, read only from the service's own storage) and in a small LRU in memory.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import pickle
@@ -33,10 +34,12 @@ from fitroom.pipelines.tryon import DEFAULT_ENGINE, DEFAULT_WEIGHTS, resolve_wei
 __all__ = ["TryOnEngine", "WeightsCard", "decode_upload", "encode_jpeg", "encode_png", "get_engine", "weights_card"]
 
 
-def decode_upload(data: bytes, limits: ImageLimits) -> np.ndarray:
+def decode_upload(data: bytes, limits: ImageLimits, gate: threading.Semaphore | None = None) -> np.ndarray:
     """fitroom.imaging's checks (format by content, byte and pixel limits, EXIF orientation,
-    ICC to sRGB); metadata is dropped because only the pixels are kept."""
-    return load_image(data, limits)
+    ICC to sRGB; scaled down to ``limits.max_side``); metadata is dropped because only the
+    pixels are kept. ``gate``: held while decoding (the process's decode slots)."""
+    with gate if gate is not None else contextlib.nullcontext():
+        return load_image(data, limits)
 
 
 def encode_jpeg(image: np.ndarray, quality: int = 92) -> bytes:

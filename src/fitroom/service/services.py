@@ -36,6 +36,8 @@ class Services:
     queue: InProcessQueue | RedisQueue | None = None
     redis: object | None = None
     signing_key: bytes = b""
+    #: slots for decoding and analysing uploads (``max_concurrent_decodes``)
+    decodes: threading.BoundedSemaphore = field(default_factory=lambda: threading.BoundedSemaphore(2))
     _threads: list = field(default_factory=list)
     _closing: bool = False
 
@@ -87,8 +89,25 @@ def preflight(settings: Settings) -> None:
             raise FitroomError(f"cannot connect to Redis (FITROOM_REDIS_URL): {e}") from None
 
 
+def bound_malloc_arenas(n: int) -> bool:
+    """Cap glibc's malloc arenas at ``n`` (``mallopt(M_ARENA_MAX)``) so memory one thread
+    freed is reused by the next instead of staying mapped in a per-thread arena. True when
+    set; False where the C library is not glibc (nothing to do) or ``n`` is 0."""
+    if n <= 0:
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return False
+    M_ARENA_MAX = -8
+    return bool(libc.mallopt(M_ARENA_MAX, int(n)))
+
+
 def build_services(settings: Settings, seed: bool = True, concurrency: int | None = None) -> Services:
     """Connect, migrate, load models, seed the catalog; the queue is created but not started."""
+    bound_malloc_arenas(settings.malloc_arenas)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.db_url)
     migrate(db.engine, lock_dir=settings.data_dir)
@@ -106,7 +125,8 @@ def build_services(settings: Settings, seed: bool = True, concurrency: int | Non
     svc = Services(settings=settings, db=db, storage=storage, engine=engine, metrics=None,  # type: ignore[arg-type]
                    notifier=Notifier(),
                    limiter=RedisRateLimiter(redis_client, prefix=f"{settings.redis_prefix}rl:") if redis_client is not None else MemoryRateLimiter(),
-                   redis=redis_client, signing_key=settings.signing_key())
+                   redis=redis_client, signing_key=settings.signing_key(),
+                   decodes=threading.BoundedSemaphore(settings.max_concurrent_decodes))
     svc.metrics = Metrics(svc.job_counts)
     if seed and settings.seed_demo_catalog:
         seed_demo_catalog(db, storage, engine)

@@ -48,6 +48,16 @@ class Settings(BaseSettings):
     max_upload_pixels: Positive = 40_000_000
     max_body_bytes: Positive = Field(default=1024 * 1024, description="Largest body of a request that is not an "
                                      "upload (JSON: sign-in, catalog edits ...).")
+    max_photo_side: Positive = Field(default=2048, description="Uploaded photos and garments are scaled down to this "
+                                     "longest side as they are decoded (a JPEG at a reduced scale directly), so a huge "
+                                     "image never takes its full size in memory.")
+    malloc_arenas: Annotated[int, Field(ge=0, le=64)] = Field(
+        default=2, description="glibc malloc arenas of a server or worker process (as MALLOC_ARENA_MAX; 0: glibc's "
+        "default, 8 per core). Each thread that decodes an image otherwise keeps its own arena of freed memory, so "
+        "memory grows with the number of request threads instead of with the work done at once.")
+    max_concurrent_decodes: Annotated[int, Field(ge=1, le=64)] = Field(
+        default=2, description="Uploads decoded and analysed at once per process; more wait their turn (bounds "
+        "memory under a flood of large images).")
 
     # --- limits --------------------------------------------------------------------------
     rate_limit_per_minute: Positive = Field(default=600, description="Requests per user (or per IP when signed out) per minute.")

@@ -10,7 +10,8 @@ from fitroom.service.settings import Settings
 
 
 def limits(settings: Settings) -> ImageLimits:
-    return ImageLimits(max_bytes=settings.max_upload_bytes, max_pixels=settings.max_upload_pixels)
+    return ImageLimits(max_bytes=settings.max_upload_bytes, max_pixels=settings.max_upload_pixels,
+                       max_side=settings.max_photo_side)
 
 
 async def read_upload(file: UploadFile, settings: Settings) -> bytes:

@@ -63,7 +63,8 @@ async def create_garment(file: Annotated[UploadFile, File(description="Product p
 
 
 def _store_uploaded_garment(svc, user_id: str, name: str, data: bytes, category: GarmentCategory | None) -> GarmentDetail:
-    return _store_garment(svc, user_id, name, decode_upload(data, limits(svc.settings)), category)
+    with svc.decodes:  # decoding and analysis: a bounded number at once (memory)
+        return _store_garment(svc, user_id, name, decode_upload(data, limits(svc.settings)), category)
 
 
 @router.post("/from-photo", status_code=201, response_model=GarmentDetail,
@@ -88,9 +89,10 @@ def _store_tryoff(svc, user_id: str, name: str, data: bytes) -> GarmentDetail:
     from fitroom.person.analyze import analyze_person
     from fitroom.pipelines.tryoff import tryoff_analysis
 
-    photo = decode_upload(data, limits(svc.settings))
-    res = tryoff_analysis(analyze_person(photo))  # not the engine's cache: someone else's photo is not kept
-    return _store_garment(svc, user_id, name, res.image, str(res.garment_category), mask=res.mask, source="tryoff")
+    with svc.decodes:  # decoding and analysis: a bounded number at once (memory)
+        photo = decode_upload(data, limits(svc.settings))
+        res = tryoff_analysis(analyze_person(photo))  # not the engine's cache: someone else's photo is not kept
+        return _store_garment(svc, user_id, name, res.image, str(res.garment_category), mask=res.mask, source="tryoff")
 
 
 def _store_garment(svc, user_id: str, name: str, image, category: GarmentCategory | str | None = None,

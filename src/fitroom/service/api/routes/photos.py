@@ -47,8 +47,9 @@ def photo_name(given: str | None, filename: str | None) -> str | None:
 
 
 def _store_photo(svc, user_id: str, data: bytes, name: str | None = None) -> PhotoPublic:
-    image = decode_upload(data, limits(svc.settings))
-    pa = svc.engine.analyze_person(image)  # NoPersonError / MultiplePeopleError -> 422 now, not at try-on
+    with svc.decodes:  # decoding and analysis: a bounded number at once (memory)
+        image = decode_upload(data, limits(svc.settings))
+        pa = svc.engine.analyze_person(image)  # NoPersonError / MultiplePeopleError -> 422 now, not at try-on
     pid = new_id()
     st = svc.storage
     img_rel = st.rel("users", user_id, "photos", f"{pid}.jpg")
