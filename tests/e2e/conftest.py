@@ -144,6 +144,9 @@ def open_page(browser, server):
         page = ctx.new_page()
         page.set_default_timeout(20_000)
         page.on("pageerror", lambda exc: errors.append(str(exc)))
+        # the app must run under its own Content-Security-Policy: any violation is an error
+        page.on("console", lambda msg: errors.append(msg.text)
+                if "Content Security Policy" in msg.text or "Content-Security-Policy" in msg.text else None)
         page.goto("/")
         page.wait_for_selector("#auth-view:not([hidden])")
         page.evaluate("document.fonts.ready")

@@ -29,6 +29,7 @@ from starlette.concurrency import run_in_threadpool
 from fitroom.service.accesslog import AccessLogMiddleware
 from fitroom.service.api.routes import api_router, health_router
 from fitroom.service.errors import error_body, install_error_handlers
+from fitroom.service.headers import SecurityHeadersMiddleware
 from fitroom.service.jobs import stopping_message
 from fitroom.service.metrics import Metrics, MetricsMiddleware
 from fitroom.service.services import build_services, running_jobs, start_queue, stop_services
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None, on_ready: Callable[[], None] | 
     app.state.metrics_holder = holder
 
     app.add_middleware(_OuterMiddleware, holder=holder, settings=settings)
+    app.add_middleware(SecurityHeadersMiddleware)  # on every response, the outer middleware's own errors too
     app.add_middleware(AccessLogMiddleware)  # added last: outermost, it logs every response
     if WEB_DIR.is_dir():
         app.mount("/", _WebFiles(directory=WEB_DIR, html=True), name="web")

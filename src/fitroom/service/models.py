@@ -90,6 +90,8 @@ class ApiKey(Base):
     name: Mapped[str] = mapped_column(String(100))
     prefix: Mapped[str] = mapped_column(String(16))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    #: space-separated: ``catalog`` (garments), ``tryon`` (photos, try-ons, share links)
+    scopes: Mapped[str] = mapped_column(String(100), default="catalog tryon", server_default="catalog tryon")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 

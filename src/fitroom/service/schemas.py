@@ -51,15 +51,22 @@ class AuthPublic(BaseModel):
     user: UserPublic
 
 
+ApiKeyScope = Literal["catalog", "tryon"]
+
+
 class ApiKeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: Name = Field(default="default", min_length=1, max_length=100)
+    scopes: list[ApiKeyScope] = Field(default=["catalog", "tryon"], min_length=1, max_length=2,
+                                      description="catalog: the garments; tryon: photos, try-ons and share links. "
+                                                  "Account control (keys, sign-out, erasure) needs a signed-in user.")
 
 
 class ApiKeyPublic(BaseModel):
     id: str
     name: str
     prefix: str
+    scopes: list[ApiKeyScope]
     created_at: datetime
     last_used_at: datetime | None = None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Annotated
 
@@ -17,8 +18,8 @@ from fitroom.service.models import ApiKey, Token, User, utcnow
 from fitroom.service.security import hash_secret
 from fitroom.service.settings import Settings
 
-__all__ = ["ApiKeyAuth", "BearerAuth", "CurrentUser", "DbSession", "PageParams", "ServicesDep", "SettingsDep",
-           "client_ip", "rate_limit"]
+__all__ = ["API_KEY_SCOPES", "ApiKeyAuth", "BearerAuth", "CurrentUser", "DbSession", "PageParams", "Principal",
+           "ServicesDep", "SettingsDep", "SignedInUser", "client_ip", "rate_limit", "require_scope"]
 
 
 def get_services(request: Request) -> Services:
@@ -57,9 +58,22 @@ def rate_limit(svc: Services, key: str, limit: int, what: str = "requests") -> N
                        headers={"Retry-After": str(int(wait))})
 
 
-def get_current_user(request: Request, svc: ServicesDep, db: DbSession, bearer: BearerAuth,
-                     api_key: ApiKeyAuth) -> User:
-    user = None
+#: what an API key may be given: a shop's back end manages its catalog and runs try-ons;
+#: account control (keys, sign-out, erasure) is never a key's, only a signed-in user's
+API_KEY_SCOPES = ("catalog", "tryon")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the user, and with an API key its scopes (None: a signed-in user)."""
+
+    user: User
+    key_scopes: frozenset[str] | None = None
+
+
+def get_principal(request: Request, svc: ServicesDep, db: DbSession, bearer: BearerAuth,
+                  api_key: ApiKeyAuth) -> Principal:
+    user, scopes = None, None
     now = utcnow()
     if bearer is not None and bearer.credentials:
         row = db.execute(select(Token.user_id, Token.expires_at).where(Token.token_hash == hash_secret(bearer.credentials))).first()
@@ -77,15 +91,44 @@ def get_current_user(request: Request, svc: ServicesDep, db: DbSession, bearer: 
             db.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
             db.commit()
         user = db.get(User, key.user_id)
+        scopes = frozenset(key.scopes.split())
     if user is None:
         rate_limit(svc, f"ip:{client_ip(request)}", svc.settings.rate_limit_per_minute)
         raise ApiError(401, "unauthorized", "Sign in first: send 'Authorization: Bearer <token>' or 'X-API-Key'.",
                        headers={"WWW-Authenticate": "Bearer"})
     rate_limit(svc, f"user:{user.id}", svc.settings.rate_limit_per_minute)
-    return user
+    return Principal(user=user, key_scopes=scopes)
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def get_current_user(p: PrincipalDep) -> User:
+    return p.user
+
+
+def get_signed_in_user(p: PrincipalDep) -> User:
+    """The user, when signed in with a token: account actions are not an API key's."""
+    if p.key_scopes is not None:
+        raise ApiError(403, "signed_in_user_required",
+                       "This needs a signed-in user (Authorization: Bearer); an API key cannot manage the account.")
+    return p.user
+
+
+def require_scope(scope: str):
+    """A dependency: an API key must carry ``scope`` (a signed-in user may do everything)."""
+    if scope not in API_KEY_SCOPES:
+        raise ValueError(f"unknown scope {scope!r}")
+
+    def check(p: PrincipalDep) -> None:
+        if p.key_scopes is not None and scope not in p.key_scopes:
+            raise ApiError(403, "scope_missing", f"This API key does not have the '{scope}' scope.")
+
+    return check
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
+SignedInUser = Annotated[User, Depends(get_signed_in_user)]
 
 
 class Paging:

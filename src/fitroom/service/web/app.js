@@ -231,6 +231,7 @@ function el(tag, attrs = {}, ...children) {
     if (k === "class") node.className = v;
     else if (k === "dataset") Object.assign(node.dataset, v);
     else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else if (k === "style") throw new Error("el(): no style attributes (the Content-Security-Policy forbids them); use a class");
     else node.setAttribute(k, v === true ? "" : v);
   }
   for (const c of children.flat()) if (c != null && c !== false) node.append(c);
@@ -866,7 +867,7 @@ function renderGarmentSkeleton() {
   grid.replaceChildren(...Array.from({ length: 6 }, () =>
     el("div", { class: "garment skeleton", "aria-hidden": "true" },
       el("div", { class: "garment-media" }),
-      el("div", { class: "garment-info" }, el("span", { style: "width: 70%" }), el("span", { style: "width: 40%" })))));
+      el("div", { class: "garment-info" }, el("span", { class: "line-long" }), el("span", { class: "line-short" })))));
 }
 
 function triedGarments() {

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 from fastapi.responses import FileResponse
 from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
 from fitroom.labels import GarmentCategory
-from fitroom.service.api.deps import CurrentUser, DbSession, PageParams, ServicesDep
+from fitroom.service.api.deps import CurrentUser, DbSession, PageParams, ServicesDep, require_scope
 from fitroom.service.api.uploads import limits, read_upload
 from fitroom.service.crud import garment_public, visible_garment, visible_garments_clause
 from fitroom.service.engine import decode_upload, encode_png, landmarks_json
@@ -19,7 +19,7 @@ from fitroom.service.models import Event, Garment, new_id
 from fitroom.service.schemas import ErrorPublic, GarmentDetail, GarmentPublic, Page
 from fitroom.service.text import Name
 
-router = APIRouter(prefix="/garments", tags=["garments"])
+router = APIRouter(prefix="/garments", tags=["garments"], dependencies=[Depends(require_scope("catalog"))])
 
 _IMAGE = {200: {"content": {"image/png": {}}, "description": "The image."}}
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Response, UploadFile
 from fastapi.responses import FileResponse
 from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
-from fitroom.service.api.deps import CurrentUser, DbSession, PageParams, ServicesDep
+from fitroom.service.api.deps import CurrentUser, DbSession, PageParams, ServicesDep, require_scope
 from fitroom.service.api.uploads import limits, read_upload
 from fitroom.service.crud import own_photo, photo_public
 from fitroom.service.engine import decode_upload, encode_jpeg
@@ -17,7 +17,7 @@ from fitroom.service.errors import NO_STORE, not_found
 from fitroom.service.models import Event, Photo, new_id
 from fitroom.service.schemas import ErrorPublic, Page, PhotoPublic
 
-router = APIRouter(prefix="/photos", tags=["photos"])
+router = APIRouter(prefix="/photos", tags=["photos"], dependencies=[Depends(require_scope("tryon"))])
 
 _IMAGE = {200: {"content": {"image/jpeg": {}}, "description": "The image."}}
 

@@ -8,20 +8,20 @@ import time
 from datetime import datetime, timezone
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Response
 from fastapi.responses import FileResponse
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
-from fitroom.service.api.deps import CurrentUser, DbSession, PageParams, ServicesDep, rate_limit
+from fitroom.service.api.deps import CurrentUser, DbSession, PageParams, ServicesDep, rate_limit, require_scope
 from fitroom.service.crud import own_photo, own_tryon, tryon_public, visible_garment
 from fitroom.service.errors import NO_STORE, ApiError, not_found
 from fitroom.service.models import Event, TryOn, new_id, utcnow
 from fitroom.service.schemas import ErrorPublic, Page, ShareCreate, SharePublic, TryOnCreate, TryOnPublic
 from fitroom.service.security import make_share_token
 
-router = APIRouter(prefix="/tryons", tags=["try-ons"])
+router = APIRouter(prefix="/tryons", tags=["try-ons"], dependencies=[Depends(require_scope("tryon"))])
 
 _TERMINAL = ("succeeded", "failed")
 
