@@ -469,8 +469,12 @@ def serve(
     app_ = create_app(settings, on_ready=ready)
     # keep-alive longer than clients' idle timeouts (httpx, browsers: 5 s), so that the server
     # never closes a connection a client is about to reuse
+    # X-Forwarded-For names the client only when the peer is a configured proxy (uvicorn's
+    # default would trust it from 127.0.0.1: anyone on the host could pose as any address)
+    proxies = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
     config = uvicorn.Config(app_, log_level=log_level, access_log=False, timeout_keep_alive=65,
-                            timeout_graceful_shutdown=10)
+                            timeout_graceful_shutdown=10, proxy_headers=bool(proxies),
+                            forwarded_allow_ips=proxies or None)
     uvicorn.Server(config).run(sockets=[sock])
 
 

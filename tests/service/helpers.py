@@ -82,7 +82,8 @@ def make_settings(data_dir: Path, **overrides):
     from fitroom.service.settings import load_settings
 
     base = dict(data_dir=data_dir, reaper_interval_seconds=0.5, rate_limit_per_minute=100_000,
-                tryon_rate_limit_per_minute=100_000, auth_rate_limit_per_minute=100_000)
+                tryon_rate_limit_per_minute=100_000, auth_rate_limit_per_minute=100_000,
+                signin_ip_free_failures=100_000)
     base.update(overrides)
     return load_settings(**base)
 

@@ -190,3 +190,23 @@ def test_memory_under_a_flood_of_huge_images_does_not_grow_with_the_number_of_up
         # once stay within what a few decodes at a time need (measured 0.5-0.9 GB)
         assert twelve < 1100, (four, twelve)
         assert twelve < 3 * max(four, 100), (four, twelve)  # unbounded growth is linear: 3x for 3x the uploads
+
+
+@pytest.mark.slow
+def test_a_forwarded_address_is_believed_only_from_a_configured_proxy(tmp_path):
+    """The brute-force review: 50 sign-ins, each claiming another X-Forwarded-For, all got 401
+    (uvicorn trusted the header from loopback). Now the peer is the client unless it is a
+    configured proxy."""
+    import httpx
+
+    def attempts(port: int) -> list[int]:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as c:
+            return [c.post("/v1/auth/signin", headers={"X-Forwarded-For": f"203.0.113.{i}"},
+                           json={"email": f"guess{i}@example.com", "password": "guess guess"}).status_code
+                    for i in range(10)]
+
+    with serve_process(tmp_path / "a", signin_ip_free_failures=5) as (port, _):
+        codes = attempts(port)
+        assert codes[:6] == [401] * 6 and 429 in codes[6:]  # one address, however it names itself
+    with serve_process(tmp_path / "b", signin_ip_free_failures=5, trusted_proxies="127.0.0.1") as (port, _):
+        assert attempts(port) == [401] * 10  # behind a trusted proxy, each is its own client

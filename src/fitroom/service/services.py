@@ -15,7 +15,7 @@ from fitroom.service.engine import TryOnEngine, get_engine
 from fitroom.service.jobs import done_channel, forget_channel, InProcessQueue, JobContext, LeaseKeeper, Notifier, RedisQueue
 from fitroom.service.metrics import Metrics
 from fitroom.service.models import TryOn
-from fitroom.service.ratelimit import MemoryRateLimiter, RedisRateLimiter
+from fitroom.service.ratelimit import MemoryBackoff, MemoryRateLimiter, RedisBackoff, RedisRateLimiter
 from fitroom.service.settings import Settings
 from fitroom.service.storage import Storage
 
@@ -33,6 +33,9 @@ class Services:
     metrics: Metrics
     notifier: Notifier
     limiter: MemoryRateLimiter | RedisRateLimiter
+    #: failed sign-ins: per account and per IP, with exponential back-off
+    signin_backoff: MemoryBackoff | RedisBackoff | None = None
+    signin_ip_backoff: MemoryBackoff | RedisBackoff | None = None
     queue: InProcessQueue | RedisQueue | None = None
     redis: object | None = None
     signing_key: bytes = b""
@@ -127,6 +130,13 @@ def build_services(settings: Settings, seed: bool = True, concurrency: int | Non
                    limiter=RedisRateLimiter(redis_client, prefix=f"{settings.redis_prefix}rl:") if redis_client is not None else MemoryRateLimiter(),
                    redis=redis_client, signing_key=settings.signing_key(),
                    decodes=threading.BoundedSemaphore(settings.max_concurrent_decodes))
+    wait = dict(max_wait=settings.signin_max_wait_seconds)
+    if redis_client is not None:
+        svc.signin_backoff = RedisBackoff(redis_client, settings.signin_free_failures, prefix=f"{settings.redis_prefix}bo:acct:", **wait)
+        svc.signin_ip_backoff = RedisBackoff(redis_client, settings.signin_ip_free_failures, prefix=f"{settings.redis_prefix}bo:ip:", **wait)
+    else:
+        svc.signin_backoff = MemoryBackoff(settings.signin_free_failures, **wait)
+        svc.signin_ip_backoff = MemoryBackoff(settings.signin_ip_free_failures, **wait)
     svc.metrics = Metrics(svc.job_counts)
     if seed and settings.seed_demo_catalog:
         seed_demo_catalog(db, storage, engine)

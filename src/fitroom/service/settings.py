@@ -62,7 +62,16 @@ class Settings(BaseSettings):
     # --- limits --------------------------------------------------------------------------
     rate_limit_per_minute: Positive = Field(default=600, description="Requests per user (or per IP when signed out) per minute.")
     tryon_rate_limit_per_minute: Positive = Field(default=240, description="Try-ons a user may submit per minute.")
-    auth_rate_limit_per_minute: Positive = Field(default=30, description="Sign-up / sign-in attempts per IP per minute.")
+    auth_rate_limit_per_minute: Positive = Field(default=30, description="Sign-up attempts per IP per minute.")
+    signin_free_failures: Positive = Field(default=5, description="Failed sign-ins to one account before each further "
+                                           "one makes it wait, doubling from 1 s.")
+    signin_ip_free_failures: Positive = Field(default=30, description="Failed sign-ins from one IP (any accounts) "
+                                              "before it waits likewise; successful ones never count, so shoppers "
+                                              "behind one shared address can sign in.")
+    signin_max_wait_seconds: Positive = Field(default=900, description="The longest such wait.")
+    trusted_proxies: str = Field(default="", description="Addresses (comma-separated IPs or CIDRs) of the reverse "
+                                 "proxies whose X-Forwarded-For names the client; default none: the client is the "
+                                 "socket's peer, and a forwarded header is ignored.")
     queue_max_length: Positive = Field(default=200, description="Queued try-ons (all users) before new ones get 503.")
     page_size_default: Positive = 24
     page_size_max: Positive = 100

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
 from ...helpers import signup
@@ -87,13 +88,83 @@ def test_bad_and_expired_tokens_are_401(client):
     assert r.status_code == 401 and r.json()["error"]["code"] == "invalid_token"
 
 
-def test_auth_rate_limit_per_ip(tmp_path):
+def test_sign_up_is_rate_limited_per_ip(tmp_path):
     from ...helpers import running_app
 
     with running_app(tmp_path, auth_rate_limit_per_minute=3) as c:
-        codes = [c.post("/v1/auth/signin", json={"email": "x@example.com", "password": "whatever123"}).status_code
-                 for _ in range(5)]
-        assert codes[:3] == [401, 401, 401] and codes[3:] == [429, 429]
-        r = c.post("/v1/auth/signin", json={"email": "x@example.com", "password": "whatever123"})
-        assert r.json()["error"]["code"] == "rate_limited"
-        assert 1 <= int(r.headers["Retry-After"]) <= 60
+        codes = [c.post("/v1/auth/signup", json={"email": f"n{i}@example.com", "password": "correct horse 1"}).status_code
+                 for i in range(5)]
+        assert codes[:3] == [201, 201, 201] and codes[3:] == [429, 429]
+
+
+def test_failed_sign_ins_to_one_account_back_off(tmp_path):
+    from ...helpers import running_app
+
+    with running_app(tmp_path, signin_free_failures=3) as c:
+        h = signup(c, "victim@example.com")
+        wrong = {"email": "victim@example.com", "password": "not the password"}
+        codes = [c.post("/v1/auth/signin", json=wrong).status_code for _ in range(3)]
+        assert codes == [401, 401, 401]  # the free ones
+        assert c.post("/v1/auth/signin", json=wrong).status_code == 401  # the 4th: now wait 1 s
+        r = c.post("/v1/auth/signin", json={"email": "victim@example.com", "password": "correct horse 1"})
+        assert r.status_code == 429 and r.json()["error"]["code"] == "rate_limited"  # not even checked
+        assert int(r.headers["Retry-After"]) >= 1
+        # another account, from the same address, is not affected
+        other = signup(c)
+        assert c.post("/v1/auth/signin", json={"email": other["_email"], "password": "correct horse 1"}).status_code == 200
+        # the wait doubles with every further failure, and a success clears it
+        svc = c.app.state.services
+        assert svc.signin_backoff.wait("victim@example.com") is not None
+        time.sleep(1.1)
+        assert c.post("/v1/auth/signin", json=wrong).status_code == 401  # 5th: 2 s
+        assert 1 <= svc.signin_backoff.wait("victim@example.com") <= 2
+        time.sleep(2.1)
+        assert c.post("/v1/auth/signin", json={"email": "victim@example.com", "password": "correct horse 1"}).status_code == 200
+        assert svc.signin_backoff.wait("victim@example.com") is None
+        assert h
+
+
+def test_an_address_is_limited_on_failures_only(tmp_path):
+    """Many shoppers behind one address sign in; an attacker there, guessing, is slowed down."""
+    from ...helpers import running_app
+
+    with running_app(tmp_path, signin_ip_free_failures=5) as c:
+        users = [signup(c) for _ in range(8)]
+        for _ in range(2):  # 16 good sign-ins from one address: never limited
+            for u in users:
+                assert c.post("/v1/auth/signin", json={"email": u["_email"], "password": "correct horse 1"}).status_code == 200
+        guesses = [c.post("/v1/auth/signin", json={"email": f"g{i}@example.com", "password": "guess guess"}).status_code
+                   for i in range(7)]
+        assert guesses[:6] == [401] * 6 and guesses[6] == 429  # 5 free, the 6th sets a wait
+
+
+def test_the_back_off_store_in_redis_is_shared(tmp_path):
+    import redis
+
+    from fitroom.service.ratelimit import MemoryBackoff, RedisBackoff
+
+    from ...helpers import REDIS_URL, redis_prefix
+
+    now = [1000.0]
+    clock = lambda: now[0]  # noqa: E731
+    for make in (lambda: MemoryBackoff(2, max_wait=8, clock=clock),):
+        b = make()
+        for _ in range(2):
+            b.failed("k")
+        assert b.wait("k") is None  # free failures
+        waits = []
+        for _ in range(5):
+            b.failed("k")
+            waits.append(b.wait("k"))
+        assert waits == [1, 2, 4, 8, 8]  # doubling, capped
+        now[0] += 9
+        assert b.wait("k") is None
+        b.succeeded("k")
+    with redis_prefix() as prefix:
+        a = RedisBackoff(redis.Redis.from_url(REDIS_URL), 1, max_wait=60, prefix=prefix, clock=clock)
+        other = RedisBackoff(redis.Redis.from_url(REDIS_URL), 1, max_wait=60, prefix=prefix, clock=clock)
+        a.failed("acct")
+        a.failed("acct")
+        assert other.wait("acct") == 1  # another process sees it
+        other.succeeded("acct")
+        assert a.wait("acct") is None

@@ -60,11 +60,26 @@ def signup(body: UserCreate, request: Request, db: DbSession, svc: ServicesDep) 
 @router.post("/signin", response_model=AuthPublic,
              responses={401: {"model": ErrorPublic, "description": "invalid_credentials"}})
 def signin(body: UserCreate, request: Request, db: DbSession, svc: ServicesDep) -> AuthPublic:
-    """Sign in with email and password: returns a new bearer token."""
-    rate_limit(svc, f"auth:{client_ip(request)}", svc.settings.auth_rate_limit_per_minute, "sign-in attempts")
+    """Sign in with email and password: returns a new bearer token.
+
+    Failed attempts are counted per account and per IP: past a few, each further one makes
+    that account (or address) wait, doubling from a second up to 15 minutes (429 with
+    ``Retry-After``; the password is not even checked then). A success clears its account's
+    count, and successful sign-ins never count against an address, so shoppers behind one
+    shared address are not locked out by their own traffic."""
     email = body.email.strip().lower()
+    ip = client_ip(request)
+    for guard, key, what in ((svc.signin_ip_backoff, ip, "from this address"),
+                             (svc.signin_backoff, email, "for this account")):
+        wait = guard.wait(key)
+        if wait is not None:
+            raise ApiError(429, "rate_limited", f"Too many failed sign-ins {what}; try again in {int(wait)} seconds.",
+                           headers={"Retry-After": str(int(wait))})
     user = db.execute(select(User).where(User.email == email)).scalar_one_or_none()
     if not verify_password(body.password, user.password_hash if user else None) or user is None:
+        svc.signin_ip_backoff.failed(ip)
+        svc.signin_backoff.failed(email)
         raise ApiError(401, "invalid_credentials", "The email or the password is wrong.")
+    svc.signin_backoff.succeeded(email)
     db.add(Event(user_id=user.id, kind="signin", ref_id=user.id))
     return issue_token(db, svc, user)
