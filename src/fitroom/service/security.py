@@ -25,6 +25,27 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+#: zxcvbn's strength score (0-4) a new password must reach: 2 is "somewhat guessable"
+#: (about 10^8 guesses; 0 and 1 are the common passwords, keyboard walks, repeats, a word and
+#: a digit)
+MIN_PASSWORD_SCORE = 2
+
+
+def password_problem(password: str, user_inputs: tuple[str, ...] = ()) -> str | None:
+    """Why ``password`` is too weak to set (one sentence), or None. Judged offline by zxcvbn
+    (its lists of common passwords, words and names, keyboard patterns, dates, repeats);
+    ``user_inputs``: words of this account (the e-mail address) that must not be the password."""
+    from zxcvbn import zxcvbn
+
+    r = zxcvbn(password[:100], user_inputs=[u for u in user_inputs if u])
+    if r["score"] >= MIN_PASSWORD_SCORE:
+        return None
+    fb = r.get("feedback") or {}
+    why = (fb.get("warning") or "").strip()
+    tip = " ".join(fb.get("suggestions") or []).strip()
+    return " ".join(x for x in ("This password is too easy to guess.", why, tip) if x)
+
+
 def verify_password(password: str, password_hash: str | None) -> bool:
     try:
         return _hasher.verify(password_hash or _DUMMY, password) and password_hash is not None

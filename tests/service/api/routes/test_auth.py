@@ -168,3 +168,15 @@ def test_the_back_off_store_in_redis_is_shared(tmp_path):
         assert other.wait("acct") == 1  # another process sees it
         other.succeeded("acct")
         assert a.wait("acct") is None
+
+
+def test_common_and_trivial_passwords_are_refused_at_sign_up(client):
+    for weak in ("aaaaaaaa", "password1", "12345678", "qwertyuiop", "iloveyou", "P@ssw0rd"):
+        r = client.post("/v1/auth/signup", json={"email": _email(), "password": weak})
+        assert r.status_code == 422, weak
+        body = r.json()["error"]
+        assert body["code"] == "weak_password" and body["message"].startswith("This password is too easy to guess."), body
+    # nor the address itself
+    r = client.post("/v1/auth/signup", json={"email": "grace.hopper@example.com", "password": "gracehopper"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "weak_password"
+    assert client.post("/v1/auth/signup", json={"email": _email(), "password": "correct horse 1"}).status_code == 201

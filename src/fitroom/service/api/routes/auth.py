@@ -13,7 +13,7 @@ from fitroom.service.api.deps import DbSession, ServicesDep, client_ip, rate_lim
 from fitroom.service.errors import ApiError
 from fitroom.service.models import Event, Token, User, utcnow
 from fitroom.service.schemas import AuthPublic, ErrorPublic, UserCreate, UserPublic
-from fitroom.service.security import hash_password, hash_secret, new_token, verify_password
+from fitroom.service.security import hash_password, hash_secret, new_token, password_problem, verify_password
 
 router = APIRouter(prefix="/auth", tags=["accounts"])
 
@@ -44,6 +44,9 @@ def signup(body: UserCreate, request: Request, db: DbSession, svc: ServicesDep) 
     if not svc.settings.signup_enabled:
         raise ApiError(403, "signup_disabled", "Sign-up is closed on this server.")
     email = _email(body.email)
+    weak = password_problem(body.password, (email, email.split("@")[0], "fitroom"))
+    if weak:
+        raise ApiError(422, "weak_password", weak)
     if db.execute(select(User.id).where(User.email == email)).first() is not None:
         raise ApiError(409, "email_taken", "An account with this email already exists; sign in instead.")
     user = User(email=email, password_hash=hash_password(body.password))
