@@ -45,3 +45,59 @@ def test_delete_me_erases_rows_and_files(backend, tmp_path):
         # the other user is untouched
         assert c.get(f"/v1/tryons/{kt['id']}/image", headers=auth(keep)).status_code == 200
         assert c.get("/v1/photos", headers=auth(keep)).json()["total"] == 1
+
+
+def test_nothing_of_an_erased_account_is_left_in_the_database_files(tmp_path):
+    """SQLite: the database and its write-ahead log are this user's only (0600), and once an
+    account is erased its e-mail, ids and names are in neither file (secure_delete overwrote
+    them, the log was checkpointed and emptied)."""
+    import os
+    import stat
+
+    with app_on("sqlite", tmp_path) as c:
+        svc = c.app.state.services
+        h = signup(c, "erase.me.please@example.com")
+        photo = upload_photo(c, h)
+        g = c.post("/v1/garments", headers=auth(h), files={"file": ("t.png", garment_png(), "image/png")},
+                   data={"name": "Very Distinctive Garment Name"}).json()
+        c.post("/v1/me/api-keys", headers=auth(h), json={"name": "distinctive-key-name"})
+        db_file = svc.settings.data_dir / "fitroom.db"
+        for p in (db_file, db_file.with_name("fitroom.db-wal")):
+            if p.exists():
+                assert stat.S_IMODE(os.stat(p).st_mode) == 0o600, p
+        assert b"erase.me.please" in db_file.read_bytes() + db_file.with_name("fitroom.db-wal").read_bytes()
+        assert c.delete("/v1/me", headers=auth(h)).status_code == 204
+        raw = b"".join(p.read_bytes() for p in db_file.parent.glob("fitroom.db*") if p.is_file())
+        for secret in (b"erase.me.please", h["_id"].encode(), photo["id"].encode(), g["id"].encode(),
+                       b"Very Distinctive Garment Name", b"distinctive-key-name"):
+            assert secret not in raw, secret
+        # the server goes on
+        assert c.get("/v1/garments", headers=auth(signup(c))).status_code == 200
+
+
+def test_an_analysis_file_is_never_unpickled(tmp_path):
+    """Write access to the data folder is not code execution: an analysis replaced by a pickle
+    (as older versions wrote them) is made anew, and the pickle never runs."""
+    import pickle
+
+    marker = tmp_path / "owned"
+
+    class Evil:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    with app_on("sqlite", tmp_path / "app") as c:
+        svc = c.app.state.services
+        h = signup(c)
+        photo = upload_photo(c, h)
+        from fitroom.service.models import Photo
+
+        with svc.db.session() as s:
+            rel = s.get(Photo, photo["id"]).analysis_path
+        assert rel.endswith(".npz")
+        svc.storage.write(rel, pickle.dumps(Evil()))
+        svc.engine.forget(photo["id"])  # not in memory: the file is what there is
+        t = tryon(c, h, photo["id"], demo_garment(c, h)["id"])
+        assert t["status"] == "succeeded"
+        assert not marker.exists()
+        assert svc.storage.read(rel)[:2] == b"PK"  # replaced by a proper analysis

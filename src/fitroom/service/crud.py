@@ -7,6 +7,7 @@ import json
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
+from fitroom.service.db import truncate_wal
 from fitroom.service.errors import not_found
 from fitroom.service.models import ApiKey, Event, Garment, Photo, Token, TryOn, User
 from fitroom.service.schemas import ErrorDetail, GarmentDetail, GarmentPublic, PhotoPublic, TryOnPublic
@@ -78,5 +79,6 @@ def erase_user(db: Session, storage: Storage, user_id: str) -> list[str]:
     db.execute(delete(ApiKey).where(ApiKey.user_id == user_id))
     db.execute(delete(User).where(User.id == user_id))
     db.commit()
+    truncate_wal(db)  # SQLite: nothing of the account left in the log either
     storage.delete_user(user_id)
     return photos + garments

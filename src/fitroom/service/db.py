@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,12 +16,31 @@ __all__ = ["MIGRATIONS", "Database", "make_engine", "migrate"]
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
+def _private_file(path: Path) -> None:
+    """The SQLite database (and its -wal/-shm files, which SQLite creates with the database's
+    own permissions) readable by this user only: it holds e-mail addresses and password hashes."""
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    os.close(fd)
+    for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if p.exists():
+            os.chmod(p, 0o600)
+
+
+def truncate_wal(db_session) -> None:
+    """SQLite: copy the write-ahead log into the database and empty it (so that what was just
+    deleted, overwritten there by ``secure_delete``, is not still readable in the log)."""
+    bind = db_session.get_bind()
+    if bind.dialect.name == "sqlite":
+        db_session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``. SQLite: WAL journal, a 30 s busy timeout, foreign keys on."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _private_file(Path(path))
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
                                pool_size=20, max_overflow=20, pool_pre_ping=False)
 
@@ -31,6 +51,7 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA secure_delete=ON")  # deleted rows are overwritten, not left in free pages
             cur.close()
 
         return engine

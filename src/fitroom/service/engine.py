@@ -3,8 +3,8 @@
 One :class:`TryOnEngine` per process (:func:`get_engine`): the MediaPipe models are loaded
 once, at start-up, and shared by every request and worker thread. MediaPipe's graphs are not
 thread-safe, so person analysis runs under a lock; warping and compositing run in parallel.
-Person analyses are computed once per photo, kept on disk next to it (pickled by this
-process, read only from the service's own storage) and in a small LRU in memory.
+Person analyses are computed once per photo, kept on disk next to it (arrays in an ``.npz``
+and a JSON header, :mod:`fitroom.person.store`: never a pickle) and in a small LRU in memory.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import pickle
 import re
 import threading
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from fitroom.errors import FitroomError
 from fitroom.garment import GarmentAnalysis
 from fitroom.imaging import ImageLimits, load_image
 from fitroom.person.analyze import PersonAnalysis
@@ -123,19 +123,31 @@ class TryOnEngine:
 
     @staticmethod
     def dump_person(pa: PersonAnalysis) -> bytes:
-        return pickle.dumps(pa, protocol=5)
+        """The analysis as ``.npz`` bytes (:mod:`fitroom.person.store`: arrays and JSON, no pickle)."""
+        from fitroom.person.store import dump_person
+
+        return dump_person(pa)
 
     def person(self, key: str, load_cached: Callable[[], bytes | None], load_image_: Callable[[], np.ndarray],
                save: Callable[[bytes], None]) -> PersonAnalysis:
-        """The analysis of photo ``key``: memory, else the cached file, else computed and saved."""
+        """The analysis of photo ``key``: memory, else the cached file, else computed and saved.
+        A cached file that is not a readable analysis of this photo (an old pickle, a damaged
+        or foreign file) is never executed: the analysis is made anew and saved over it."""
+        from fitroom.person.store import load_person
+
         pa = self._people.get(key)
         if pa is not None:
             return pa
+        image = load_image_()
         blob = load_cached()
+        pa = None
         if blob is not None:
-            pa = pickle.loads(blob)  # noqa: S301 - written by this service into its own storage
-        else:
-            pa = self.analyze_person(load_image_())
+            try:
+                pa = load_person(blob, image)
+            except FitroomError:
+                pa = None
+        if pa is None:
+            pa = self.analyze_person(image)
             save(self.dump_person(pa))
         self._people.put(key, pa)
         return pa

@@ -252,11 +252,13 @@ def _person_analysis(ctx: JobContext, photo: Photo):
         return storage.read(photo.analysis_path) if storage.exists(photo.analysis_path) else None
 
     def save(blob: bytes) -> None:
-        rel = storage.rel("users", photo.user_id, "analyses", f"{photo.id}.pkl")
+        rel = storage.rel("users", photo.user_id, "analyses", f"{photo.id}.npz")
         storage.write(rel, blob)
         with ctx.db.session() as s:
             s.execute(update(Photo).where(Photo.id == photo.id).values(analysis_path=rel))
             s.commit()
+        if photo.analysis_path and photo.analysis_path != rel:  # an older version's pickle: gone
+            storage.delete(photo.analysis_path)
 
     return ctx.engine.person(photo.id, cached, lambda: decode_stored(storage.read(photo.image_path)), save)
 

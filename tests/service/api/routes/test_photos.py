@@ -72,7 +72,7 @@ def test_deleting_a_photo_deletes_its_tryons_and_files(client):
     assert t["status"] == "succeeded"
     svc = client.app.state.services
     before = sorted(p.name for p in (svc.storage.user_dir(h["_id"])).rglob("*") if p.is_file())
-    assert any(n.endswith(".pkl") for n in before) and len(before) == 3
+    assert any(n.endswith(".npz") for n in before) and len(before) == 3
     assert client.delete(f"/v1/photos/{photo['id']}", headers=auth(h)).status_code == 204
     assert client.get(f"/v1/tryons/{t['id']}", headers=auth(h)).status_code == 404
     assert not [p for p in svc.storage.user_dir(h["_id"]).rglob("*") if p.is_file()]

@@ -53,7 +53,7 @@ def _store_photo(svc, user_id: str, data: bytes, name: str | None = None) -> Pho
     pid = new_id()
     st = svc.storage
     img_rel = st.rel("users", user_id, "photos", f"{pid}.jpg")
-    ana_rel = st.rel("users", user_id, "analyses", f"{pid}.pkl")
+    ana_rel = st.rel("users", user_id, "analyses", f"{pid}.npz")
     st.write(img_rel, encode_jpeg(image, quality=95))
     st.write(ana_rel, svc.engine.dump_person(pa))
     with svc.db.session() as db:
