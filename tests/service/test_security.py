@@ -6,15 +6,7 @@ import time
 
 import pytest
 
-from fitroom.service.security import (
-    ShareTokenError,
-    hash_password,
-    hash_secret,
-    make_share_token,
-    new_token,
-    read_share_token,
-    verify_password,
-)
+from fitroom.service.security import hash_password, hash_secret, new_share_token, new_token, verify_password
 
 
 def test_argon2id_round_trip():
@@ -32,20 +24,9 @@ def test_tokens_are_random_and_hashes_stable():
     assert hash_secret(a) == hash_secret(a) and hash_secret(a) != hash_secret(b)
 
 
-def test_share_tokens():
-    key = b"k" * 32
-    tok = make_share_token(key, "abc", int(time.time()) + 60)
-    assert read_share_token(key, tok) == "abc"
-    with pytest.raises(ShareTokenError) as e:
-        read_share_token(b"other key" * 4, tok)
-    assert not e.value.expired
-    payload, sig = tok.split(".")
-    forged = make_share_token(b"attacker" * 4, "other", int(time.time()) + 60).split(".")[0]
-    with pytest.raises(ShareTokenError):
-        read_share_token(key, f"{forged}.{sig}")
-    with pytest.raises(ShareTokenError) as e:
-        read_share_token(key, tok, now=time.time() + 61)
-    assert e.value.expired
-    for junk in ("", ".", "a.b.c", "!!!.???"):
-        with pytest.raises(ShareTokenError):
-            read_share_token(key, junk)
+def test_share_tokens_are_random_and_say_nothing():
+    a, b = new_share_token(), new_share_token()
+    assert a != b and len(a) >= 32
+    assert "." not in a and all(c.isalnum() or c in "-_" for c in a)  # no payload, no signature
+
+

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from fitroom.service.db import truncate_wal
 from fitroom.service.errors import not_found
-from fitroom.service.models import ApiKey, Event, Garment, Photo, Token, TryOn, User
+from fitroom.service.models import ApiKey, Event, Garment, Photo, Share, Token, TryOn, User
 from fitroom.service.schemas import ErrorDetail, GarmentDetail, GarmentPublic, PhotoPublic, TryOnPublic
 from fitroom.service.storage import Storage
 
@@ -72,6 +72,7 @@ def erase_user(db: Session, storage: Storage, user_id: str) -> list[str]:
     garments = list(db.execute(select(Garment.id).where(Garment.user_id == user_id)).scalars())
     # explicit deletes, children first (no reliance on the backend's cascades)
     db.execute(delete(Event).where(Event.user_id == user_id))
+    db.execute(delete(Share).where(Share.user_id == user_id))
     db.execute(delete(TryOn).where(TryOn.user_id == user_id))
     db.execute(delete(Photo).where(Photo.user_id == user_id))
     db.execute(delete(Garment).where(Garment.user_id == user_id))

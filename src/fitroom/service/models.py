@@ -174,3 +174,16 @@ class Event(Base):
     kind: Mapped[str] = mapped_column(String(60))
     ref_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Share(Base):
+    """A share link of a try-on: its token is random (it says nothing about the try-on) and
+    only its SHA-256 is stored; deleting the row revokes the link at once."""
+
+    __tablename__ = "shares"
+    id: Mapped[str] = mapped_column(_ID, primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    tryon_id: Mapped[str] = mapped_column(ForeignKey("tryons.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -132,9 +132,19 @@ class ShareCreate(BaseModel):
 
 
 class SharePublic(BaseModel):
-    url: str = Field(description="The share page (HTML with the picture and Open Graph tags), no sign-in needed.")
+    id: str = Field(description="The link's id: DELETE /v1/shares/{id} revokes it.")
+    url: str = Field(description="The share page (HTML with the picture and Open Graph tags), no sign-in needed. "
+                                 "Shown only here: only a hash of its secret is stored.")
     image_url: str = Field(description="The shared picture itself (JPEG).")
     expires_at: datetime
+
+
+class ShareListed(BaseModel):
+    id: str
+    tryon_id: str
+    created_at: datetime
+    expires_at: datetime
+    expired: bool
 
 
 class InfoPublic(BaseModel):

@@ -1,19 +1,15 @@
-"""Passwords (Argon2id), opaque bearer tokens and API keys (stored as SHA-256), signed share links."""
+"""Passwords (Argon2id), opaque bearer tokens, API keys and share-link tokens (stored as SHA-256)."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
-import json
 import secrets
-import time
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-__all__ = ["ShareTokenError", "hash_password", "hash_secret", "make_share_token", "new_api_key",
-           "new_token", "read_share_token", "share_token_expiry", "verify_password"]
+__all__ = ["MIN_PASSWORD_SCORE", "hash_password", "hash_secret", "new_api_key", "new_share_token", "new_token",
+           "password_problem", "verify_password"]
 
 # argon2-cffi's defaults are Argon2id (RFC 9106 low-memory profile)
 _hasher = PasswordHasher()
@@ -66,41 +62,6 @@ def new_api_key() -> str:
     return "frk_" + secrets.token_urlsafe(32)
 
 
-def _b64(b: bytes) -> str:
-    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
-
-
-def _unb64(s: str) -> bytes:
-    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
-
-
-class ShareTokenError(Exception):
-    def __init__(self, expired: bool):
-        self.expired = expired
-
-
-def make_share_token(key: bytes, tryon_id: str, expires_at: int) -> str:
-    payload = _b64(json.dumps({"t": tryon_id, "e": int(expires_at)}, separators=(",", ":")).encode())
-    sig = _b64(hmac.new(key, payload.encode(), hashlib.sha256).digest())
-    return f"{payload}.{sig}"
-
-
-def read_share_token(key: bytes, token: str, now: float | None = None) -> str:
-    """The try-on id in a share token; ShareTokenError(expired=...) when tampered or expired."""
-    try:
-        payload, sig = token.split(".")
-        want = _b64(hmac.new(key, payload.encode(), hashlib.sha256).digest())
-        if not hmac.compare_digest(sig, want):
-            raise ValueError
-        data = json.loads(_unb64(payload))
-        tryon_id, exp = str(data["t"]), int(data["e"])
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
-        raise ShareTokenError(expired=False) from None
-    if (time.time() if now is None else now) >= exp:
-        raise ShareTokenError(expired=True)
-    return tryon_id
-
-
-def share_token_expiry(token: str) -> int:
-    """When a share token (already checked with :func:`read_share_token`) expires, in Unix seconds."""
-    return int(json.loads(_unb64(token.split(".")[0]))["e"])
+def new_share_token() -> str:
+    """The secret of a share link: random, so it says nothing about what it shows."""
+    return secrets.token_urlsafe(24)

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from fitroom.service.api.routes import auth, garments, health, info, me, photos, shared, tryons
+from fitroom.service.api.routes import auth, garments, health, info, me, photos, shared, shares, tryons
 from fitroom.service.schemas import ErrorPublic
 
 _errors = {code: {"model": ErrorPublic} for code in (401, 404, 422, 429)}
@@ -14,6 +14,7 @@ api_router.include_router(garments.router)
 api_router.include_router(photos.router)
 api_router.include_router(tryons.router)
 api_router.include_router(shared.router)
+api_router.include_router(shares.router)
 api_router.include_router(info.router)
 
 health_router = health.router

@@ -4,42 +4,41 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fitroom.service.api.deps import DbSession, ServicesDep, client_ip, rate_limit
 from fitroom.service.errors import ApiError
-from fitroom.service.models import Garment, Photo, TryOn
+from fitroom.service.models import Garment, Photo, Share, TryOn, utcnow
 from fitroom.service.schemas import ErrorPublic
-from fitroom.service.security import ShareTokenError, read_share_token, share_token_expiry
+from fitroom.service.security import hash_secret
 from fitroom.service.sharepage import SHARE_PAGE_CSP, SharedLook, error_page, share_page
 
 router = APIRouter(prefix="/shared", tags=["try-ons"])
 
-#: a shared link may be kept a few minutes by the visitor's browser (never by a shared
-#: cache: deleting the try-on must end the link); search engines are asked not to index it
-SHARED_HEADERS = {"Cache-Control": "private, max-age=300", "X-Robots-Tag": "noindex, nofollow"}
+#: a shared link is checked again on every view (never kept by a shared cache, nor used by a
+#: browser unasked: revoking the link or deleting the try-on ends it at once); search engines
+#: are asked not to index it
+SHARED_HEADERS = {"Cache-Control": "private, no-cache", "X-Robots-Tag": "noindex, nofollow"}
 
 _ERRORS = {404: {"model": ErrorPublic}, 410: {"model": ErrorPublic}}
 
 
-def _shared_tryon(token: str, request: Request, db: Session, svc) -> TryOn:
-    """The try-on behind a link; 410 once the link expired, 404 if it was tampered with or
-    the try-on is gone."""
+def _shared_tryon(token: str, request: Request, db: Session, svc) -> tuple[TryOn, Share]:
+    """The try-on behind a link, and the link; 410 once the link expired, 404 if it is not a
+    link (revoked, never made) or the try-on is gone."""
     rate_limit(svc, f"ip:{client_ip(request)}", svc.settings.rate_limit_per_minute)
-    try:
-        tryon_id = read_share_token(svc.signing_key, token)
-    except ShareTokenError as e:
-        if e.expired:
-            raise ApiError(410, "link_expired", "This link has expired.") from None
-        raise ApiError(404, "not_found", "This link is not valid.") from None
-    t = db.get(TryOn, tryon_id)
+    share = db.execute(select(Share).where(Share.token_hash == hash_secret(token))).scalar_one_or_none()
+    if share is None:
+        raise ApiError(404, "not_found", "This link is not valid.")
+    if share.expires_at <= utcnow():
+        raise ApiError(410, "link_expired", "This link has expired.")
+    t = db.get(TryOn, share.tryon_id)
     if t is None or t.status != "succeeded" or not svc.storage.exists(t.result_path):
         raise ApiError(404, "not_found", "This try-on no longer exists.")
-    return t
+    return t, share
 
 
 def _accepts(request: Request, kind: str) -> int:
@@ -71,7 +70,7 @@ def shared_page(token: str, request: Request, db: DbSession, svc: ServicesDep) -
     expired; 404 if it was tampered with or the try-on was deleted (as a page for browsers,
     JSON otherwise)."""
     try:
-        t = _shared_tryon(token, request, db, svc)
+        t, share = _shared_tryon(token, request, db, svc)
     except ApiError as e:
         if not _wants_html(request):
             raise
@@ -87,7 +86,7 @@ def shared_page(token: str, request: Request, db: DbSession, svc: ServicesDep) -
     look = SharedLook(garment=garment.name if garment else "", page_url=f"{base}/v1/shared/{token}",
                       image_url=f"{base}/v1/shared/{token}/image",
                       width=photo.width if photo else None, height=photo.height if photo else None,
-                      expires_at=datetime.fromtimestamp(share_token_expiry(token), timezone.utc))
+                      expires_at=share.expires_at)
     return HTMLResponse(share_page(look), headers={**SHARED_HEADERS, "Content-Security-Policy": SHARE_PAGE_CSP})
 
 
@@ -95,4 +94,4 @@ def shared_page(token: str, request: Request, db: DbSession, svc: ServicesDep) -
             responses={200: {"content": {"image/jpeg": {}}}, **_ERRORS})
 def shared_image(token: str, request: Request, db: DbSession, svc: ServicesDep) -> FileResponse:
     """The shared try-on picture (no sign-in); same rules as the page."""
-    return _image(_shared_tryon(token, request, db, svc), svc)
+    return _image(_shared_tryon(token, request, db, svc)[0], svc)

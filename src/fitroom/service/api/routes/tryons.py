@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Response
@@ -17,9 +17,9 @@ from starlette.concurrency import run_in_threadpool
 from fitroom.service.api.deps import CurrentUser, DbSession, PageParams, ServicesDep, rate_limit, require_scope
 from fitroom.service.crud import own_photo, own_tryon, tryon_public, visible_garment
 from fitroom.service.errors import NO_STORE, ApiError, not_found
-from fitroom.service.models import Event, TryOn, new_id, utcnow
+from fitroom.service.models import Event, Share, TryOn, new_id, utcnow
 from fitroom.service.schemas import ErrorPublic, Page, ShareCreate, SharePublic, TryOnCreate, TryOnPublic
-from fitroom.service.security import make_share_token
+from fitroom.service.security import hash_secret, new_share_token
 
 router = APIRouter(prefix="/tryons", tags=["try-ons"], dependencies=[Depends(require_scope("tryon"))])
 
@@ -181,8 +181,10 @@ def delete_tryon(tryon_id: str, user: CurrentUser, db: DbSession, svc: ServicesD
 @router.post("/{tryon_id}/share", response_model=SharePublic, responses={409: {"model": ErrorPublic}})
 def share_tryon(tryon_id: str, user: CurrentUser, db: DbSession, svc: ServicesDep,
                 body: ShareCreate | None = None) -> SharePublic:
-    """A link that shows the result to anyone who has it, until it expires (signed, not stored):
-    ``url`` is a page with the picture and link-preview tags, ``image_url`` the picture."""
+    """A link that shows the result to anyone who has it, until it expires or is revoked
+    (``DELETE /v1/shares/{id}``): ``url`` is a page with the picture and link-preview tags,
+    ``image_url`` the picture. Its token is random (it reveals nothing about the try-on) and
+    only its hash is stored, so the link is shown only in this answer."""
     body = body or ShareCreate()
     t = own_tryon(db, user, tryon_id)
     if t.status != "succeeded":
@@ -190,9 +192,11 @@ def share_tryon(tryon_id: str, user: CurrentUser, db: DbSession, svc: ServicesDe
     if body.expires_in > svc.settings.share_max_seconds:
         raise ApiError(422, "validation_error",
                        f"expires_in must be at most {svc.settings.share_max_seconds} seconds.")
-    exp = int(time.time()) + body.expires_in
-    token = make_share_token(svc.signing_key, t.id, exp)
+    token = new_share_token()
+    share = Share(user_id=user.id, tryon_id=t.id, token_hash=hash_secret(token),
+                  expires_at=utcnow() + timedelta(seconds=body.expires_in))
+    db.add(share)
     db.add(Event(user_id=user.id, kind="tryon.shared", ref_id=tryon_id))
     db.commit()
-    return SharePublic(url=f"/v1/shared/{token}", image_url=f"/v1/shared/{token}/image",
-                       expires_at=datetime.fromtimestamp(exp, timezone.utc))
+    return SharePublic(id=share.id, url=f"/v1/shared/{token}", image_url=f"/v1/shared/{token}/image",
+                       expires_at=share.expires_at)
