@@ -68,6 +68,9 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(320), unique=True, index=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    #: the user's own retention of photos and results, in days (None: the server's); never
+    #: longer than the server's ``retention_days``
+    retention_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class Token(Base):

@@ -42,6 +42,14 @@ class UserPublic(BaseModel):
     id: str
     email: str
     created_at: datetime
+    retention_days: int | None = Field(default=None, description="Days your photos and try-on results are kept "
+                                       "(None: until you delete them).")
+
+
+class UserUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    retention_days: int | None = Field(default=None, ge=1, le=3650, description="Keep photos and results this many "
+                                       "days (at most the server's); null: the server's period.")
 
 
 class AuthPublic(BaseModel):

@@ -169,6 +169,12 @@ def start_queue(svc: Services) -> None:
         svc.queue = InProcessQueue(ctx, threads=s.workers)
         svc.queue.start()
     svc._threads.append(ctx.leases)
+    if s.retention_days:
+        from fitroom.service.retention import RetentionSweeper
+
+        sweeper = RetentionSweeper(svc, s.retention_interval_seconds)
+        sweeper.start()
+        svc._threads.append(sweeper)
 
 
 def _publisher(svc: Services):
@@ -223,7 +229,7 @@ def stop_services(svc: Services) -> list[str]:
     if svc.queue is not None:
         requeued = svc.queue.stop(timeout=svc.settings.shutdown_grace_seconds)
     for t in svc._threads:
-        if isinstance(t, LeaseKeeper):
+        if hasattr(t, "stop"):  # the lease keeper, the retention sweeper
             t.stop()
     if svc.redis is not None:
         try:

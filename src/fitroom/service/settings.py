@@ -81,6 +81,13 @@ class Settings(BaseSettings):
                                    "(https://shop.example.com): the absolute links of share pages (their Open Graph "
                                    "image). Default: the address each request was sent to.")
 
+    # --- privacy -------------------------------------------------------------------------
+    retention_days: Annotated[int, Field(ge=0, le=3650)] = Field(
+        default=30, description="Photos and try-on results older than this many days are erased (their analyses and "
+        "share links with them); a user may choose fewer for themselves. 0: kept until deleted.")
+    retention_interval_seconds: Annotated[float, Field(gt=0)] = Field(
+        default=3600.0, description="How often the server looks for data past its retention.")
+
     # --- jobs ----------------------------------------------------------------------------
     workers: Annotated[int, Field(ge=0, le=64)] = Field(default=2, description="In-process try-on threads (0: none, e.g. when only Redis workers run jobs).")
     job_lease_seconds: Annotated[float, Field(gt=0)] = 30.0

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from fitroom.service.api.deps import DbSession, ServicesDep, client_ip, rate_limit
 from fitroom.service.errors import ApiError
 from fitroom.service.models import Event, Token, User, utcnow
+from fitroom.service.retention import effective_days
 from fitroom.service.schemas import AuthPublic, ErrorPublic, UserCreate, UserPublic
 from fitroom.service.security import hash_password, hash_secret, new_token, password_problem, verify_password
 
@@ -33,7 +34,8 @@ def issue_token(db: DbSession, svc: ServicesDep, user: User) -> AuthPublic:
     db.add(Token(user_id=user.id, token_hash=hash_secret(token), expires_at=expires))
     db.commit()
     return AuthPublic(token=token, expires_at=expires,
-                      user=UserPublic(id=user.id, email=user.email, created_at=user.created_at))
+                      user=UserPublic(id=user.id, email=user.email, created_at=user.created_at,
+                                      retention_days=effective_days(svc.settings.retention_days, user.retention_days)))
 
 
 @router.post("/signup", status_code=201, response_model=AuthPublic,

@@ -9,17 +9,36 @@ from sqlalchemy import delete, select
 
 from fitroom.service.api.deps import API_KEY_SCOPES, CurrentUser, DbSession, ServicesDep, SignedInUser
 from fitroom.service.crud import erase_user
-from fitroom.service.errors import not_found
-from fitroom.service.models import ApiKey, Token
-from fitroom.service.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, UserPublic
+from fitroom.service.errors import ApiError, not_found
+from fitroom.service.models import ApiKey, Token, User
+from fitroom.service.retention import effective_days
+from fitroom.service.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, UserPublic, UserUpdate
 from fitroom.service.security import hash_secret, new_api_key
 
 router = APIRouter(prefix="/me", tags=["accounts"])
 
 
+def _public(user, settings) -> UserPublic:
+    return UserPublic(id=user.id, email=user.email, created_at=user.created_at,
+                      retention_days=effective_days(settings.retention_days, user.retention_days))
+
+
 @router.get("", response_model=UserPublic)
-def me(user: CurrentUser) -> UserPublic:
-    return UserPublic(id=user.id, email=user.email, created_at=user.created_at)
+def me(user: CurrentUser, svc: ServicesDep) -> UserPublic:
+    return _public(user, svc.settings)
+
+
+@router.patch("", response_model=UserPublic)
+def update_me(body: UserUpdate, user: SignedInUser, db: DbSession, svc: ServicesDep) -> UserPublic:
+    """Choose how long your photos and try-on results are kept (fewer days than the server's
+    ``retention_days``, never more); older ones are erased at the next sweep."""
+    server = svc.settings.retention_days
+    if body.retention_days is not None and server and body.retention_days > server:
+        raise ApiError(422, "validation_error", f"retention_days must be at most this server's {server}.")
+    row = db.get(User, user.id)
+    row.retention_days = body.retention_days
+    db.commit()
+    return _public(row, svc.settings)
 
 
 @router.delete("", status_code=204, response_class=Response)
