@@ -236,6 +236,18 @@ def test_shopper_journey(open_page, e2e, server, tmp_path: Path):
     img = page.request.get(og_image)
     assert img.ok and img.headers["content-type"].startswith("image/"), (img.status, img.headers)
     e2e.shot(page, "13_share_link")
+    # "hide my face": a new link whose picture is pixelated; the first one stops working
+    page.check("#share-hide-face")
+    page.wait_for_function("(old) => document.querySelector('#share-url').value !== old", arg=url)
+    hidden_url = page.input_value("#share-url")
+    assert page.request.get(url).status == 404
+    hidden = page.request.get(hidden_url + "/image")
+    assert hidden.ok and hidden.body() != img.body()
+    e2e.shot(page, "13b_share_link_face_hidden")
+    # "stop sharing": the link is revoked at once
+    page.click("#share-revoke")
+    page.wait_for_function("() => document.querySelector('#share-copy').disabled")
+    assert page.request.get(hidden_url).status == 404
     page.click("#share-dialog button[value=close]")
 
     # ---- delete my data

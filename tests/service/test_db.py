@@ -34,7 +34,7 @@ def test_migrations_match_models_and_are_idempotent(backend, tmp_path):
         migrate(db.engine)
         assert _diff(db.engine) == []
         with db.engine.connect() as c:
-            assert c.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0006"
+            assert c.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0007"
         db.dispose()
 
 

@@ -137,6 +137,7 @@ class TryOnPublic(BaseModel):
 class ShareCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     expires_in: int = Field(default=7 * 24 * 3600, gt=0, description="Seconds until the link expires.")
+    hide_face: bool = Field(default=False, description="Show the picture with the face pixelated.")
 
 
 class SharePublic(BaseModel):
@@ -150,6 +151,7 @@ class SharePublic(BaseModel):
 class ShareListed(BaseModel):
     id: str
     tryon_id: str
+    hide_face: bool
     created_at: datetime
     expires_at: datetime
     expired: bool

@@ -1424,25 +1424,69 @@ async function downloadShown() {
   }
 }
 
+/** The share dialog's link: made on opening, made anew (and the old one revoked) when "hide
+ * my face" changes, revoked by "Stop sharing". */
+let shareLink = null;
+
+async function makeShareLink(job, hideFace) {
+  const data = await api(`/tryons/${job.id}/share`, { method: "POST", json: { expires_in: 7 * 24 * 3600, hide_face: hideFace } });
+  if (shareLink) await api(`/shares/${shareLink.id}`, { method: "DELETE" }).catch(() => {});
+  shareLink = data;
+  const url = new URL(data.url, location.origin).href;
+  $("#share-url").value = url;
+  $("#share-open").href = url;
+  $("#share-expiry").textContent = data.expires_at
+    ? `It stops working on ${new Date(data.expires_at).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" })}.` : "";
+  $("#share-copy").textContent = "Copy";
+  $("#share-copy").disabled = false;
+  $("#share-revoke").disabled = false;
+}
+
 async function shareShown() {
   const job = state.shown;
   if (!job) return;
   const button = $("#share-button");
   button.setAttribute("aria-busy", "true");
   try {
-    const data = await api(`/tryons/${job.id}/share`, { method: "POST", json: { expires_in: 7 * 24 * 3600 } });
-    const url = new URL(data.url, location.origin).href;
-    $("#share-url").value = url;
-    $("#share-open").href = url;
-    $("#share-expiry").textContent = data.expires_at
-      ? `It stops working on ${new Date(data.expires_at).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" })}.` : "";
-    $("#share-copy").textContent = "Copy";
+    shareLink = null;
+    $("#share-hide-face").checked = false;
+    await makeShareLink(job, false);
     $("#share-dialog").showModal();
     $("#share-url").select();
   } catch (err) {
     showError(err, "Couldn't create a share link");
   } finally {
     button.removeAttribute("aria-busy");
+  }
+}
+
+async function toggleShareFace() {
+  const job = state.shown;
+  const box = $("#share-hide-face");
+  if (!job) return;
+  box.disabled = true;
+  try {
+    await makeShareLink(job, box.checked);
+  } catch (err) {
+    box.checked = !box.checked;
+    showError(err, "Couldn't change the share link");
+  } finally {
+    box.disabled = false;
+  }
+}
+
+async function revokeShare() {
+  if (!shareLink) return;
+  try {
+    await api(`/shares/${shareLink.id}`, { method: "DELETE" });
+    shareLink = null;
+    $("#share-url").value = "This link no longer works.";
+    $("#share-open").removeAttribute("href");
+    $("#share-copy").disabled = true;
+    $("#share-revoke").disabled = true;
+    toast("The link no longer works.");
+  } catch (err) {
+    showError(err, "Couldn't stop sharing");
   }
 }
 
@@ -1568,6 +1612,8 @@ function wire() {
   $("#download-button").addEventListener("click", downloadShown);
   $("#share-button").addEventListener("click", shareShown);
   $("#share-copy").addEventListener("click", copyShare);
+  $("#share-hide-face").addEventListener("change", toggleShareFace);
+  $("#share-revoke").addEventListener("click", revokeShare);
 
   $("#camera-cancel").addEventListener("click", closeCamera);
   $("#camera-dialog").addEventListener("close", closeCamera);

@@ -184,3 +184,29 @@ def test_links_are_opaque_listed_and_revoked_at_once(client):
     assert client.get("/v1/shares", headers=auth(other)).json() == []
     assert client.delete(f"/v1/shares/{b['id']}", headers=auth(other)).status_code == 404
     assert client.get(b["url"]).status_code == 200
+
+
+def test_a_link_and_a_download_can_hide_the_face(client):
+    """On the real example photo: the face is pixelated where fitroom's analysis found it,
+    the rest of the picture is the try-on's own."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    h, t, _ = _done(client)
+    plain = np.asarray(Image.open(io.BytesIO(client.get(f"/v1/tryons/{t['id']}/image", headers=auth(h)).content)))
+    r = client.get(f"/v1/tryons/{t['id']}/image", headers=auth(h), params={"hide_face": "true"})
+    assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg" and r.headers["cache-control"] == "no-store"
+    hidden = np.asarray(Image.open(io.BytesIO(r.content)))
+    assert hidden.shape == plain.shape
+    diff = np.abs(hidden.astype(int) - plain.astype(int)).max(axis=2) > 24
+    ys, xs = np.nonzero(diff)
+    assert diff.mean() > 0.005  # something was hidden ...
+    assert ys.mean() < 0.45 * plain.shape[0]  # ... in the upper part of the picture, where the head is
+    link = client.post(f"/v1/tryons/{t['id']}/share", headers=auth(h), json={"hide_face": True}).json()
+    shared = np.asarray(Image.open(io.BytesIO(client.get(link["image_url"]).content)))
+    assert np.abs(shared.astype(int) - hidden.astype(int)).mean() < 2  # the same picture, re-encoded alike
+    assert [x["hide_face"] for x in client.get("/v1/shares", headers=auth(h)).json() if x["id"] == link["id"]] == [True]
+    plain_link = client.post(f"/v1/tryons/{t['id']}/share", headers=auth(h), json={}).json()
+    assert client.get(plain_link["image_url"]).content == client.get(f"/v1/tryons/{t['id']}/image", headers=auth(h)).content

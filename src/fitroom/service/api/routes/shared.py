@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from fitroom.service.api.deps import DbSession, ServicesDep, client_ip, rate_limit
 from fitroom.service.errors import ApiError
+from fitroom.service.faces import picture_without_face
 from fitroom.service.models import Garment, Photo, Share, TryOn, utcnow
 from fitroom.service.schemas import ErrorPublic
 from fitroom.service.security import hash_secret
@@ -52,7 +53,9 @@ def _wants_html(request: Request) -> bool:
     return html >= 0 and (json < 0 or html < json)
 
 
-def _image(t: TryOn, svc) -> FileResponse:
+def _image(t: TryOn, share: Share, svc, db) -> Response:
+    if share.hide_face:
+        return Response(picture_without_face(svc, db, t), media_type="image/jpeg", headers=SHARED_HEADERS)
     return FileResponse(svc.storage.path(t.result_path), media_type="image/jpeg", headers=SHARED_HEADERS)
 
 
@@ -79,7 +82,7 @@ def shared_page(token: str, request: Request, db: DbSession, svc: ServicesDep) -
                             headers={**(e.headers or {}), "Cache-Control": "no-store",
                                      "Content-Security-Policy": SHARE_PAGE_CSP, "X-Robots-Tag": "noindex, nofollow"})
     if _accepts(request, "image/*") >= 0 and _accepts(request, "text/html") < 0:
-        return _image(t, svc)  # links shared before there was a page, used as an image
+        return _image(t, share, svc, db)  # links shared before there was a page, used as an image
     garment = db.get(Garment, t.garment_id) if t.garment_id else None
     photo = db.get(Photo, t.photo_id)
     base = _base_url(request, svc)
@@ -92,6 +95,6 @@ def shared_page(token: str, request: Request, db: DbSession, svc: ServicesDep) -
 
 @router.get("/{token}/image", response_class=FileResponse,
             responses={200: {"content": {"image/jpeg": {}}}, **_ERRORS})
-def shared_image(token: str, request: Request, db: DbSession, svc: ServicesDep) -> FileResponse:
+def shared_image(token: str, request: Request, db: DbSession, svc: ServicesDep) -> Response:
     """The shared try-on picture (no sign-in); same rules as the page."""
-    return _image(_shared_tryon(token, request, db, svc)[0], svc)
+    return _image(*_shared_tryon(token, request, db, svc), svc, db)

@@ -18,7 +18,7 @@ def list_shares(user: CurrentUser, db: DbSession) -> list[ShareListed]:
     """Your share links, newest first (their URLs are not kept: only a hash of each secret)."""
     now = utcnow()
     rows = db.execute(select(Share).where(Share.user_id == user.id).order_by(Share.created_at.desc())).scalars()
-    return [ShareListed(id=s.id, tryon_id=s.tryon_id, created_at=s.created_at, expires_at=s.expires_at,
+    return [ShareListed(id=s.id, tryon_id=s.tryon_id, hide_face=s.hide_face, created_at=s.created_at, expires_at=s.expires_at,
                         expired=s.expires_at <= now) for s in rows]
 
 

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from fitroom.service.api.deps import CurrentUser, DbSession, PageParams, ServicesDep, rate_limit, require_scope
 from fitroom.service.crud import own_photo, own_tryon, tryon_public, visible_garment
 from fitroom.service.errors import NO_STORE, ApiError, not_found
+from fitroom.service.faces import picture_without_face
 from fitroom.service.models import Event, Share, TryOn, new_id, utcnow
 from fitroom.service.schemas import ErrorPublic, Page, ShareCreate, SharePublic, TryOnCreate, TryOnPublic
 from fitroom.service.security import hash_secret, new_share_token
@@ -159,11 +160,15 @@ async def get_tryon(tryon_id: str, user: CurrentUser, svc: ServicesDep,
 
 @router.get("/{tryon_id}/image", response_class=FileResponse,
             responses={200: {"content": {"image/jpeg": {}}}, 409: {"model": ErrorPublic}})
-def tryon_image(tryon_id: str, user: CurrentUser, db: DbSession, svc: ServicesDep) -> FileResponse:
+def tryon_image(tryon_id: str, user: CurrentUser, db: DbSession, svc: ServicesDep,
+                hide_face: Annotated[bool, Query(description="Pixelate the face (for a picture to pass on).")] = False,
+                ) -> Response:
     t = own_tryon(db, user, tryon_id)
     if t.status != "succeeded" or not svc.storage.exists(t.result_path):
         raise ApiError(409, "not_ready", f"This try-on has no image (it is {t.status}).")
     # it shows the person: never cached (it must be gone once deleted); shared links are the exception
+    if hide_face:
+        return Response(picture_without_face(svc, db, t), media_type="image/jpeg", headers=NO_STORE)
     return FileResponse(svc.storage.path(t.result_path), media_type="image/jpeg", headers=NO_STORE)
 
 
@@ -193,7 +198,7 @@ def share_tryon(tryon_id: str, user: CurrentUser, db: DbSession, svc: ServicesDe
         raise ApiError(422, "validation_error",
                        f"expires_in must be at most {svc.settings.share_max_seconds} seconds.")
     token = new_share_token()
-    share = Share(user_id=user.id, tryon_id=t.id, token_hash=hash_secret(token),
+    share = Share(user_id=user.id, tryon_id=t.id, token_hash=hash_secret(token), hide_face=body.hide_face,
                   expires_at=utcnow() + timedelta(seconds=body.expires_in))
     db.add(share)
     db.add(Event(user_id=user.id, kind="tryon.shared", ref_id=tryon_id))
