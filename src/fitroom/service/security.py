@@ -33,7 +33,7 @@ def password_problem(password: str, user_inputs: tuple[str, ...] = ()) -> str | 
     ``user_inputs``: words of this account (the e-mail address) that must not be the password."""
     from zxcvbn import zxcvbn
 
-    r = zxcvbn(password[:100], user_inputs=[u for u in user_inputs if u])
+    r = zxcvbn(password[:72], user_inputs=[u for u in user_inputs if u])  # it refuses longer ones
     if r["score"] >= MIN_PASSWORD_SCORE:
         return None
     fb = r.get("feedback") or {}

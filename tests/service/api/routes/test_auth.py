@@ -19,7 +19,8 @@ def test_signup_returns_token_and_user(client):
     body = r.json()
     assert body["token"].startswith("frt_") and body["token_type"] == "bearer"
     assert body["user"]["email"] == email  # normalised to lower case
-    assert set(body["user"]) == {"id", "email", "created_at"}
+    assert set(body["user"]) == {"id", "email", "created_at", "retention_days"}
+    assert body["user"]["retention_days"] == 30  # the server's default
     me = client.get("/v1/me", headers={"Authorization": f"Bearer {body['token']}"})
     assert me.status_code == 200 and me.json()["id"] == body["user"]["id"]
 
@@ -180,3 +181,8 @@ def test_common_and_trivial_passwords_are_refused_at_sign_up(client):
     r = client.post("/v1/auth/signup", json={"email": "grace.hopper@example.com", "password": "gracehopper"})
     assert r.status_code == 422 and r.json()["error"]["code"] == "weak_password"
     assert client.post("/v1/auth/signup", json={"email": _email(), "password": "correct horse 1"}).status_code == 201
+
+
+def test_a_long_password_is_judged_and_accepted(client):
+    long = "correct horse battery staple " * 10  # 290 characters: zxcvbn itself takes at most 72
+    assert client.post("/v1/auth/signup", json={"email": _email(), "password": long}).status_code == 201
