@@ -203,3 +203,17 @@ def test_tryoff_mistakes_give_one_line_and_exit_2(tmp_path, args, phrase):
     fill = {"garment": example_garments()[0], "person": example_person(), "tmp": tmp_path}
     p = run("tryoff", *[a.format(**fill) for a in args], check_ok=False)
     assert_one_line_error(p, phrase)
+
+
+def test_data_anonymize(tmp_path):
+    src = tmp_path / "photos"
+    src.mkdir()
+    Image.open(example_person()).save(src / "ada_lovelace.jpg")
+    key = tmp_path / "names.key"
+    key.write_text("a secret of the shop, not in the copy")
+    p = run("data", "anonymize", src, "--out", tmp_path / "anon", "--key-file", key)
+    assert "wrote 1 photos with faces hidden" in p.stdout, p.stdout
+    assert [f.suffix for f in (tmp_path / "anon").iterdir()] == [".jpg"]
+    assert "ada" not in next((tmp_path / "anon").iterdir()).name
+    bad = run("data", "anonymize", src, "--out", src / "inside", check_ok=False)
+    assert bad.returncode != 0 and "outside" in bad.stderr and "Traceback" not in bad.stderr

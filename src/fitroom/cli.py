@@ -349,6 +349,33 @@ def data_real(
                f"{s.failed} refused ({causes}; see {out / 'failures.jsonl'})")
 
 
+@data_app.command("anonymize")
+def data_anonymize(
+    images: Annotated[Path, typer.Argument(help="Folder of people's photos (sub-folders too).")],
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the anonymised copy to.")],
+    key_file: Annotated[Optional[Path], typer.Option("--key-file", help="A file holding the secret of the name "
+                        "hashes (to get the same names on every run; keep it away from the copy). Default: a "
+                        "random secret, forgotten after the run.")] = None,
+    keep_faceless: Annotated[bool, typer.Option(help="Copy photos where no face is found too (a back view).")] = False,
+) -> None:
+    """A copy of a folder of photos to hand to someone training models: faces pixelated (found by
+    fitroom's own analysis), metadata stripped (pixels only), names replaced by keyed hashes."""
+    from fitroom.data.anonymize import anonymize_folder
+
+    key = None
+    if key_file is not None:
+        try:
+            key = key_file.read_bytes().strip()
+        except OSError as e:
+            raise FitroomError(f"cannot read --key-file {key_file}: {e.strerror or e}") from None
+        if len(key) < 16:
+            raise FitroomError("--key-file must hold a secret of at least 16 bytes")
+    s = anonymize_folder(images, out, key=key, keep_faceless=keep_faceless)
+    typer.echo(f"wrote {s.written} photos with faces hidden and {s.labels} label files to {out} in {s.seconds:.0f} s; "
+               f"{len(s.faceless)} without a face ({'copied' if keep_faceless else 'left out'}), "
+               f"{len(s.refused)} refused ({', '.join(sorted(set(s.refused.values()))) or 'none'})")
+
+
 @data_app.command("preview")
 def data_preview(
     root: Annotated[Path, typer.Argument(help="A dataset written by 'fitroom data synth'.")],
