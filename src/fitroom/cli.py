@@ -270,6 +270,7 @@ def evaluate(
     grid_rows: Annotated[int, typer.Option(help="Report: grid rows of the first samples per subset (plus its 8 worst).")] = 8,
     every_garment: Annotated[bool, typer.Option("--every-garment", help="Unpaired subsets: every garment on every person.")] = False,
     shift_garments: Annotated[bool, typer.Option("--shift-garments", help="Every person with the next sample's garment, as an everyday try-on (a paired set measured unpaired).")] = False,
+    robustness: Annotated[bool, typer.Option("--robustness", help="Also how stable each try-on is under small, meaningless changes of the photo (JPEG 70, +-2 degrees, +-10% light, noise): SSIM between outputs, by skin tone where the data has it.")] = False,
 ) -> None:
     """Measure try-on quality (SSIM, PSNR), preservation of face/hair/background/lower body, garment masks and
     parse maps against ground truth; writes metrics.json, images/ and an HTML report."""
@@ -280,7 +281,7 @@ def evaluate(
     result = run_eval(data, out, analysis=analysis, limit=limit, debug=debug, split=split, engine=engine,
                       weights=weights, lpips_weights=lpips_weights, inception_weights=inception_weights,
                       report=report, grid_rows=grid_rows, every_garment=every_garment,
-                      shift_garments=shift_garments)
+                      shift_garments=shift_garments, robustness=robustness)
     for name, s in result["subsets"].items():
         parts = [f"{name}: n={s['n']} failed={s['failed']}"]
         for k in ("ssim", "ssim_garment", "ms_ssim", "psnr", "baseline_agnostic_ssim", "garment_mask_iou", "parse_iou_upper_clothes",

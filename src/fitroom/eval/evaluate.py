@@ -34,6 +34,10 @@ PRESERVE_KEYS = [f"preserve_{k}_{m}" for k in (*PRESERVED_REGIONS, "all") for m 
 
 EVERYDAY_KEYS = ["kept_body", "skin_delta_e", "seam", "seam_band", "seam_ratio"]
 
+#: ``--robustness``: SSIM between the result and the result of a perturbed photo
+ROBUSTNESS_KEYS = ["robustness", "robustness_jpeg70", "robustness_rotate+2", "robustness_rotate-2",
+                   "robustness_light+10", "robustness_light-10", "robustness_noise3"]
+
 
 def everyday_measures(person: np.ndarray, result, parse: np.ndarray) -> dict:
     """:mod:`fitroom.eval.everyday` measures of one everyday try-on ``result`` of ``person``,
@@ -147,6 +151,8 @@ def _breakdowns(rows: list[dict], meta: dict[str, dict]) -> dict:
         d = {"n": len(g), "ssim": _mean(x.get("ssim") for x in g), "psnr": _mean(x.get("psnr") for x in g)}
         if any(x.get("preserve_all_changed") is not None for x in g):
             d["preserve_all_changed"] = _mean(x.get("preserve_all_changed") for x in g)
+        if any(x.get("robustness") is not None for x in g):
+            d["robustness"] = _mean(x.get("robustness") for x in g)
         if any(x.get("kept_body") is not None for x in g):  # everyday try-ons
             d["kept_body"] = _mean(x.get("kept_body") for x in g)
             for k in ("skin_delta_e", "seam_ratio"):
@@ -176,7 +182,7 @@ def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limi
              debug: bool = False, split: str | None = None, engine: str = DEFAULT_ENGINE,
              weights: str | Path | None = None, lpips_weights: str | Path | None = None,
              inception_weights: str | Path | None = None, report: bool = True, grid_rows: int = 8,
-             every_garment: bool = False, shift_garments: bool = False) -> dict:
+             every_garment: bool = False, shift_garments: bool = False, robustness: bool = False) -> dict:
     """Run the evaluation; writes ``out/metrics.json`` and ``out/images/<person stem>.png``
     (and with ``debug``, one image per stage in ``out/debug/<person stem>/``; with
     ``report``, ``out/report.html`` with plots and image grids of the first ``grid_rows``
@@ -184,6 +190,8 @@ def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limi
     every garment of the subset on every person (images ``<person>__<garment>.png``);
     ``shift_garments``: every person gets the next sample's garment of its subset, as an
     everyday try-on (a paired set, such as fitroom's synthetic one, measured unpaired).
+    ``robustness``: also :func:`fitroom.eval.robustness.robustness` of every sample (JPEG 70,
+    +-2 degrees, +-10% light, mild noise; fitroom's own analysis of each perturbed photo).
 
     Everyday try-ons (unpaired samples) are measured by :mod:`fitroom.eval.everyday`:
     ``kept_body`` (own arm, hand and neck pixels of the parse, eroded 2 px, unchanged where
@@ -286,6 +294,12 @@ def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limi
                 grey = agnostic_image(person, result.removed_region)
                 row["baseline_agnostic_ssim"] = ssim(grey, person)
                 row["baseline_agnostic_psnr"] = psnr(grey, person)
+            if robustness:
+                from fitroom.eval.robustness import robustness as robustness_of
+
+                ga = pipe.analyze_garment(garment, mask=given_mask)
+                row.update(robustness_of(lambda img: pipe(pipe.analyze_person(img), ga, protocol=protocol).image,
+                                         person, base=result.image if analysis == "own" else None))
             if grids is not None:
                 grids.add(row, person=person, garment=garment, result=result.image,
                           model_input=grey if s.paired else person, truth=person if s.paired else None,
@@ -312,7 +326,7 @@ def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limi
                    "n_paired": sum(r["paired"] for r in rs)}
         for key in ["ssim", "ssim_garment", "ms_ssim", "psnr", "lpips", "baseline_agnostic_ssim", "baseline_agnostic_psnr",
                     "garment_detail_ratio", "garment_mask_iou"] + [f"parse_iou_{k}" for k in PARSE_CLASSES] + PRESERVE_KEYS \
-                + EVERYDAY_KEYS:
+                + EVERYDAY_KEYS + ROBUSTNESS_KEYS:
             summary[key] = _mean(r.get(key) for r in rs)
         for key in ("skin_delta_e", "seam_ratio"):  # targets are on the median
             v = [r[key] for r in rs if r.get(key) is not None]
