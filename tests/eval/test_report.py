@@ -65,8 +65,10 @@ def test_report_has_tables_plots_grids_and_only_existing_links(tmp_path):
                          "lpips": "not computed: no weights (give --lpips-weights PATH)",
                          "preserve_all_changed": 0.02, "preserve_face_changed": 0.0, "preserve_violations": 1,
                          "failures_by_cause": {"NoPersonError": 1} if name != "b" else {},
+                         "robustness": 0.931,
                          "breakdowns": {"skin_tone": {"2": {"n": 3, "ssim": 0.6, "psnr": 20.0,
-                                                            "preserve_all_changed": 0.05},
+                                                            "preserve_all_changed": 0.05, "skin_delta_e_median": 3.25,
+                                                            "robustness": 0.912},
                                                       "9": {"n": 2, "ssim": 0.8, "psnr": 25.0}}}}
     report = {"data": "d", "engine": "classical", "analysis": "given", "protocol": "p", "subsets": subsets,
               "samples": samples}
@@ -91,6 +93,9 @@ def test_report_has_tables_plots_grids_and_only_existing_links(tmp_path):
     assert "not computed: no weights" in html
     assert "preserved pixels changed" in html and "2.00%" in html
     assert "by skin tone" in html and "5.00%" in html
+    # the everyday and robustness measures by skin tone too, where the rows have them
+    assert "made skin ΔE (median)" in html and "3.25" in html and "<th>robustness</th>" in html and "0.912" in html
+    assert "robustness: SSIM(f(T x), T f(x))" in html and "0.931" in html
     assert "NoPersonError" in html and "no person &lt;found&gt;" in html  # escaped
     assert 'class="bad"' in html  # violations and the failure are flagged
     assert any(l.startswith("plots/ssim_by_skin_tone") for l in links)

@@ -301,10 +301,16 @@ _SUMMARY_ROWS = [
     ("kept_body", "everyday: own arm, hand, neck pixels kept where not covered ↑ (target ≥ 0.98)"),
     ("skin_delta_e_median", "everyday: made skin vs own skin, median CIEDE2000 ↓ (target ≤ 5)"),
     ("seam_ratio_median", "everyday: seam step / the photo's own, median ↓ (target ≤ 1.2)"),
+    ("robustness", "robustness: SSIM(f(T x), T f(x)) over JPEG 70, ±2°, ±10% light, noise ↑"),
     ("garment_mask_iou", "garment mask IoU"), ("parse_iou_upper_clothes", "own parse IoU: upper clothes"),
     ("parse_iou_face", "own parse IoU: face"), ("parse_iou_person", "own parse IoU: person"),
     ("failures_by_cause", "failures by cause"), ("own_analysis_failures", "own-analysis failures"),
 ]
+
+
+#: columns a breakdown table shows when its groups carry them: (key, header, digits)
+_BREAKDOWN_EXTRA = [("kept_body", "kept body", 3), ("skin_delta_e_median", "made skin ΔE (median)", 2),
+                    ("seam_ratio_median", "seam ratio (median)", 2), ("robustness", "robustness", 3)]
 
 
 def _cell(key: str, v) -> str:
@@ -424,7 +430,10 @@ def write_report(report: dict, out: str | Path, grids: GridCollector | None = No
             any_breakdown = True
             parts.append(f"<h3>{html.escape(n)} — by {html.escape(attr.replace('_', ' '))}</h3><div class='row'>")
             has_pres = any("preserve_all_changed" in g for g in groups.values())
-            head = ["value", "n", "SSIM", "PSNR"] + (["preserved changed"] if has_pres else [])
+            # the everyday measures and robustness, where the rows have them
+            extra = [(k, label, digits) for k, label, digits in _BREAKDOWN_EXTRA
+                     if any(g.get(k) is not None for g in groups.values())]
+            head = ["value", "n", "SSIM", "PSNR"] + (["preserved changed"] if has_pres else []) + [e[1] for e in extra]
             groups = dict(sorted(groups.items(), key=lambda kv: _order(kv[0])))
             trs = []
             for v, g in groups.items():
@@ -432,6 +441,7 @@ def write_report(report: dict, out: str | Path, grids: GridCollector | None = No
                 if has_pres:
                     p = g.get("preserve_all_changed")
                     tr.append(_td(_pct(p), "bad" if p is not None and p > MAX_CHANGED else ""))
+                tr += [_td(_fmt(g.get(k), digits)) for k, _, digits in extra]
                 trs.append(tr)
             parts.append(_table(head, trs))
             rel = f"plots/ssim_by_{_slug(attr)}_{_slug(n)}.png"
