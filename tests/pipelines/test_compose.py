@@ -7,7 +7,7 @@ from skimage.color import deltaE_ciede2000, rgb2lab
 from fitroom.data.keypoints import read_openpose_json
 from fitroom.examples import example_garments, example_person
 from fitroom.imaging import load_image, load_label_map
-from fitroom.labels import ARMS, Cihp
+from fitroom.labels import ARMS, Cihp, GarmentCategory
 from fitroom.pipelines import Protocol, TryOnPipeline
 from fitroom.pipelines.compose import limb_relief, skin_like, synthesize_skin, visible_skin
 
@@ -187,3 +187,64 @@ def test_real_arms_go_in_front_of_the_new_garment_but_not_at_their_root(sleeves)
         assert not photo[root].any()  # the root is behind the garment's shoulder
     else:
         assert photo[root].all()  # no sleeves: the arm hangs in front of the armhole
+
+
+def test_a_made_arm_continues_the_real_one_with_its_light_and_no_seam_at_the_hem():
+    """An old short sleeve is replaced by a sleeveless top: the upper arm under the sleeve is
+    made anew, and it continues the real arm below the hem: the same colour at the hem, the
+    same light across it (here from one side: lit on the image's left, shadowed on its right,
+    which no made-up roundness gives)."""
+    from types import SimpleNamespace
+
+    from fitroom.labels import Body25 as B
+    from fitroom.person.body import body_frame
+    from fitroom.pipelines.compose import fill_removed
+    from fitroom.pipelines.regions import ArmFit, arm_coords, draw_arm, edit_regions
+
+    h, w, cx, top, sw = 320, 300, 150.0, 80.0, 100.0
+    kp = np.zeros((25, 3), np.float32)
+    for side, sgn in (("RIGHT", -1), ("LEFT", 1)):
+        kp[B[f"{side}_SHOULDER"]] = (cx + sgn * sw / 2, top, 1)
+        kp[B[f"{side}_ELBOW"]] = (cx + sgn * (sw / 2 + 6), top + 90, 1)
+        kp[B[f"{side}_WRIST"]] = (cx + sgn * (sw / 2 + 9), top + 170, 1)
+        kp[B[f"{side}_HIP"]] = (cx + sgn * 25, top + 140, 1)
+    kp[B.NECK] = (cx, top, 1)
+    kp[B.NOSE] = (cx, top - 40, 1)
+    frame = body_frame(kp)
+    parse = np.zeros((h, w), np.uint8)
+    img = np.full((h, w, 3), 225, np.uint8)
+    parse[20:70, 130:170] = Cihp.FACE
+    img[20:70, 130:170] = (200, 150, 125)
+    rng = np.random.default_rng(0)
+    for side, label in (("left", Cihp.LEFT_ARM), ("right", Cihp.RIGHT_ARM)):
+        arm = draw_arm((h, w), frame, ArmFit(side, 1.0, 0.0))
+        ys, xs = np.nonzero(arm)
+        t, s = arm_coords(frame, side, xs + 0.5, ys + 0.5)
+        ys, xs, s = ys[t > 0.2], xs[t > 0.2], s[t > 0.2]  # the shoulder's top is under the old top
+        light = 0.8 + 0.25 * s / 12.0  # +s: towards the image's left
+        base = np.array([205.0, 150.0, 125.0])
+        img[ys, xs] = np.clip(base * np.clip(light, 0.5, 1)[:, None] + rng.normal(0, 2, (len(xs), 1)), 0, 255)
+        parse[ys, xs] = label
+    parse[75:225, 105:195] = Cihp.UPPER_CLOTHES
+    parse[75:125, 60:105] = Cihp.UPPER_CLOTHES  # short sleeves to the arm's t = 0.5
+    parse[75:125, 195:241] = Cihp.UPPER_CLOTHES
+    img[parse == Cihp.UPPER_CLOTHES] = (40, 40, 150)
+    regions = edit_regions(parse, frame, GarmentCategory.SLEEVELESS_TOP, Protocol.PHOTO, image=img)
+    assert {a.side for a in regions.arms} == {"left", "right"}
+    filled = fill_removed(SimpleNamespace(image=img, parse=parse, frame=frame), regions)
+    x0, y0, x1, y1 = filled.box
+    out = img.astype(np.float32).copy()
+    out[y0:y1, x0:x1] = filled.rgb
+    out[~regions.remove] = img[~regions.remove]
+    for xs_arm in (slice(198, 210), slice(90, 102)):  # each arm, across
+        made = out[112:122, xs_arm].mean(axis=(0, 1))
+        real = img[132:140, xs_arm].astype(np.float32).mean(axis=(0, 1))
+        assert np.abs(made - real).max() < 8  # no step at the hem
+    # across the made upper arm (row 110) the light falls as on the real arm (row 135)
+    for fit in regions.arms:
+        ys, xs = np.nonzero(regions.skin & draw_arm((h, w), frame, fit))
+        cols = np.sort(xs[ys == 110])
+        assert len(cols) > 10
+        lum = out[110, cols].mean(axis=1)
+        q = len(lum) // 4
+        assert lum[:q].mean() - lum[-q:].mean() > 20

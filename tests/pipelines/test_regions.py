@@ -166,3 +166,72 @@ def test_a_narrow_gap_between_an_arm_and_the_torso_under_the_old_top_is_skin_not
     assert gap.any()  # between the arm's capsule and the torso, from the pose alone (5-7 px)
     assert r.skin[140:155, 50:80][gap].all()
     assert not r.skin[140:170, 0:20].any()  # beside the arm: backdrop
+
+
+def _arm_frame(sw: float = 100.0):
+    kp = np.zeros((25, 3), np.float32)
+    cx, top = 150.0, 80.0
+    for side, sgn in (("RIGHT", -1), ("LEFT", 1)):
+        kp[B[f"{side}_SHOULDER"]] = (cx + sgn * sw / 2, top, 1)
+        kp[B[f"{side}_ELBOW"]] = (cx + sgn * (sw / 2 + 6), top + 90, 1)
+        kp[B[f"{side}_WRIST"]] = (cx + sgn * (sw / 2 + 9), top + 170, 1)
+        kp[B[f"{side}_HIP"]] = (cx + sgn * 25, top + 140, 1)
+        kp[B[f"{side}_KNEE"]] = (cx + sgn * 25, top + 230, 1)
+    kp[B.NECK] = (cx, top, 1)
+    return body_frame(kp)
+
+
+def _drawn_arm(frame, fit, shape, t_min):
+    from fitroom.pipelines.regions import arm_coords, draw_arm
+
+    arm = draw_arm(shape, frame, fit)
+    ys, xs = np.nonzero(arm)
+    t, _ = arm_coords(frame, fit.side, xs + 0.5, ys + 0.5)
+    out = np.zeros(shape, bool)
+    out[ys[t >= t_min], xs[t >= t_min]] = True
+    return out
+
+
+def test_an_arm_is_measured_where_the_photo_shows_it():
+    from fitroom.pipelines.regions import ArmFit, fit_arm
+
+    frame, shape = _arm_frame(), (320, 300)
+    true = ArmFit(side="left", scale=1.15, offset=4.0)
+    real = _drawn_arm(frame, true, shape, t_min=0.45)  # below a short sleeve's hem
+    fit = fit_arm(frame, "left", real)
+    assert fit is not None
+    assert fit.scale == pytest.approx(1.15, abs=0.08)
+    assert fit.offset == pytest.approx(4.0, abs=2.0)
+    assert fit.start == pytest.approx(0.45, abs=0.05)
+    # only the hand in view, or a sliver, or an implausibly wide "arm": the pose is trusted
+    assert fit_arm(frame, "left", _drawn_arm(frame, true, shape, t_min=1.7)) is None
+    assert fit_arm(frame, "left", np.zeros(shape, bool)) is None
+    assert fit_arm(frame, "left", _drawn_arm(frame, ArmFit("left", 2.2, 0.0), shape, t_min=0.45)) is None
+
+
+def test_made_arms_continue_the_real_arm_not_the_loose_old_sleeve():
+    from fitroom.pipelines.regions import ArmFit
+
+    frame, shape = _arm_frame(), (320, 300)
+    parse = np.zeros(shape, np.uint8)
+    parse[20:70, 130:170] = Cihp.FACE
+    # arms a little thinner than the pose's capsules and 10 px further out (+s points to the
+    # image's left along these bones)
+    for side, label, off in (("left", Cihp.LEFT_ARM, -10.0), ("right", Cihp.RIGHT_ARM, 10.0)):
+        parse[_drawn_arm(frame, ArmFit(side, 0.8, off), shape, t_min=0.2)] = label
+    parse[75:225, 105:195] = Cihp.UPPER_CLOTHES  # the torso of a loose top
+    parse[75:125, 60:105] = Cihp.UPPER_CLOTHES  # its wide short sleeves (to the arm's t = 0.5)
+    parse[75:125, 195:241] = Cihp.UPPER_CLOTHES
+    r = edit_regions(parse, frame, GarmentCategory.SLEEVELESS_TOP, Protocol.PHOTO)
+    assert {a.side for a in r.arms} == {"left", "right"}
+    # at the sleeve's level the made arm continues the real one below the hem (its outer edge
+    # about 8 px further out than the pose's capsule), the rest of the loose sleeve shows the
+    # backdrop
+    row = r.skin[115, 195:241]
+    real_row = np.isin(parse[135], (Cihp.LEFT_ARM,))
+    outer_real = np.nonzero(real_row)[0].max()
+    outer_made = 195 + np.nonzero(row)[0].max()
+    assert abs(outer_made - outer_real) <= 3
+    assert r.remove[115, outer_made + 3:241].all() and not r.skin[115, outer_made + 3:241].any()
+    # towards the torso (which the old top hid) the body still closes the gap under the sleeve
+    assert r.skin[115, 190:200].all()

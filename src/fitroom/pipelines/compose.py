@@ -27,7 +27,8 @@ from fitroom.imaging.fill import pushpull_field
 from fitroom.imaging.masks import bbox
 from fitroom.labels import ARMS, Cihp
 from fitroom.person.body import along_body, arm_segments, draw_capsules
-from fitroom.pipelines.regions import LOWER_GARMENT, EditRegions, Protocol
+from fitroom.pipelines.regions import (LOWER_GARMENT, ArmFit, EditRegions, Protocol, arm_coords, arm_lengths,
+                                      arm_point, arm_width, draw_arm)
 
 __all__ = ["FilledRegion", "GarmentLayer", "arm_relief", "compose", "face_colour", "fill_removed", "limb_relief",
            "skin_like", "synthesize_skin", "visible_skin", "SKIN_IDS"]
@@ -255,6 +256,77 @@ def _mirror_fill(out: np.ndarray, crop: np.ndarray, region: np.ndarray, source: 
     out[ys[ok], xs[ok]] = crop[sy[ok], sx[ok]]
 
 
+#: a made arm continues the real one: it is mirrored from this length of it (shoulder widths),
+#: starting this far past the old sleeve's hem (its shadow), and fades into made skin over
+#: this part of the upper arm at the shoulder
+ARM_MIRROR, ARM_MIRROR_GAP, ARM_SHOULDER_FADE = 0.22, 0.02, 0.1
+
+
+def _continue_arms(out: np.ndarray, crop: np.ndarray, made: np.ndarray, source: np.ndarray, frame,
+                   fits: tuple[ArmFit, ...], sw: float) -> None:
+    """Continue each measured arm into the ``made`` skin above where the photo shows it (in
+    place): a made pixel an arc length ``d`` above the old sleeve's hem, at ``s`` across the
+    arm, takes the real arm's pixel (``source``: (h, w) bool, the arm's own skin) at the same
+    place across (scaled with the arm's width) ``d`` below the hem, reflected back and forth
+    over :data:`ARM_MIRROR`. The hem is found per line along the arm, so a slanted one is
+    followed. So the made arm has the real one's light across it (its darker sides), its
+    colour and grain, and no seam at the hem; it fades into the made skin at the shoulder.
+    ``frame``: the body frame in ``crop``'s pixels."""
+    from scipy.ndimage import distance_transform_edt
+
+    h, w = made.shape
+    if not source.any():
+        return
+    band, gap = ARM_MIRROR * sw, ARM_MIRROR_GAP * sw
+    # a source pixel that is not skin (an outline, a bracelet) is taken from the nearest one that is
+    dist, (ny, nx) = distance_transform_edt(~source, return_indices=True)
+    for fit in fits:
+        l1, l2 = arm_lengths(frame, fit.side)
+
+        def arc(t):
+            return np.where(t <= 1, t * l1, l1 + (t - 1) * l2)
+
+        zone = draw_arm((h, w), frame, fit)
+        ry, rx = np.nonzero(zone & source)
+        ys, xs = np.nonzero(zone & made)
+        if len(rx) < 20 or not len(xs):
+            continue
+        rt, rs = arm_coords(frame, fit.side, rx + 0.5, ry + 0.5)
+        t, s = arm_coords(frame, fit.side, xs + 0.5, ys + 0.5)
+        # the hem per 2-px line along the arm: where its real skin starts
+        lo = int(np.floor(min(rs.min(), s.min()) / 2))
+        nb = int(np.floor(max(rs.max(), s.max()) / 2)) - lo + 1
+        rb, mb = (np.floor(rs / 2).astype(int) - lo), (np.floor(s / 2).astype(int) - lo)
+        hem = np.full(nb, np.nan)
+        ra = arc(rt)
+        for b in np.unique(rb):
+            v = ra[rb == b]
+            if len(v) >= 3:
+                hem[b] = np.percentile(v, 5)
+        have = np.isfinite(hem)
+        if not have.any():
+            continue
+        idx = np.arange(nb)
+        hem = np.interp(idx, idx[have], hem[have])
+        hem = np.convolve(np.pad(hem, 2, mode="edge"), np.ones(5) / 5, mode="valid")
+        a0 = hem[np.clip(mb, 0, nb - 1)]
+        d = a0 - arc(t)
+        ok = d > -2.0  # above the hem only: made skin below it (beside the arm) is not the arm's
+        xs, ys, t, s, a0, d = xs[ok], ys[ok], t[ok], s[ok], a0[ok], np.maximum(d[ok], 0.0)
+        m = np.mod(d, 2 * band)
+        a_src = a0 + gap + np.where(m > band, 2 * band - m, m)
+        t_src = np.where(a_src <= l1, a_src / l1, 1 + (a_src - l1) / l2)
+        s_src = fit.offset + (s - fit.offset) * arm_width(t_src) / arm_width(t)
+        sx, sy = arm_point(frame, fit.side, t_src, s_src)
+        sx, sy = np.round(sx - 0.5).astype(int), np.round(sy - 0.5).astype(int)
+        ok = (sx >= 0) & (sx < w) & (sy >= 0) & (sy < h)
+        ok[ok] = dist[sy[ok], sx[ok]] <= 3
+        sy, sx = ny[sy[ok], sx[ok]], nx[sy[ok], sx[ok]]
+        wgt = np.clip(t[ok] / ARM_SHOULDER_FADE, 0, 1)[:, None].astype(np.float32)
+        yo, xo = ys[ok], xs[ok]
+        out[yo, xo] = wgt * crop[sy, sx] + (1 - wgt) * out[yo, xo]
+
+
 def _match_boundary(out: np.ndarray, made: np.ndarray, real: np.ndarray, photo: np.ndarray, reach: float) -> None:
     """Make the ``made`` pixels of ``out`` meet the ``real`` pixels of ``photo`` (the same
     material) without a step (in place): along the boundary, the difference between the real
@@ -343,6 +415,9 @@ def fill_removed(pa, regions: EditRegions, *, skin_light: np.ndarray | None = No
         relief = arm_relief(pa.frame.shifted(x0, y0), skin, skin | real_skin, sw)
         out[skin] = synthesize_skin(crop, skin, ref, light=light, field=field, radius=0.12 * sw,
                                     relief=relief)[skin]
+        if regions.arms:
+            _continue_arms(out, crop, skin, real_skin & np.isin(parse, ARMS), pa.frame.shifted(x0, y0),
+                           regions.arms, sw)
         _match_boundary(out, skin, real_skin, crop, SKIN_REACH * sw)
     return FilledRegion(box=box, rgb=out)
 

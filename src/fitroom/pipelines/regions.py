@@ -32,9 +32,11 @@ import numpy as np
 
 from fitroom.labels import ARMS, HEAD, UPPER_BODY_GARMENT, Cihp, GarmentCategory
 from fitroom.person.agnostic import agnostic_mask
-from fitroom.person.body import BodyFrame, along_body, arm_segments, draw_capsules, draw_polygon, leg_segments
+from fitroom.person.body import (BodyFrame, along_body, arm_segments, draw_capsules, draw_polygon, leg_segments,
+                                 point_segment_distance)
 
-__all__ = ["Protocol", "EditRegions", "edit_regions", "lost_garment", "garment_rim_on_skin",
+__all__ = ["Protocol", "EditRegions", "edit_regions", "lost_garment", "garment_rim_on_skin", "ArmFit", "fit_arm",
+           "fit_arms", "draw_arm", "arm_coords",
            "LOWER_GARMENT", "FEET"]
 
 LOWER_GARMENT = (Cihp.PANTS, Cihp.SKIRT)
@@ -75,6 +77,8 @@ class EditRegions:
     skin: np.ndarray
     lower: np.ndarray
     protocol: Protocol
+    #: the arms measured on the photo (everyday protocol), whose made part continues them
+    arms: tuple[ArmFit, ...] = ()
 
     @property
     def cover(self) -> np.ndarray:
@@ -86,9 +90,172 @@ def _disk(r: int) -> np.ndarray:
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
 
 
-def body_under(shape: tuple[int, int], frame: BodyFrame, *, chin_y: float | None, legs: bool) -> np.ndarray:
+#: an arm's width along its bones, in shoulder widths: ``t`` 0 at the shoulder, 1 at the
+#: elbow, 2 at the end of the hand (the forearm extended by 0.3 of itself, the wrist at
+#: t = 1.77). Ordinary adult proportions (upper arm at the armpit about 1.4 x the wrist).
+ARM_PROFILE = ((0.0, 0.25), (0.5, 0.22), (1.0, 0.19), (1.4, 0.18), (1.77, 0.13), (2.0, 0.15))
+#: the length of real arm, just past where it comes out of the old garment, that an arm's
+#: width is measured over (shoulder widths)
+ARM_BAND = 0.12
+#: how far the measured arm may be from the profile (a scale) and from its bones (offset,
+#: shoulder widths) before the pose alone is trusted instead
+ARM_SCALE_RANGE, ARM_MAX_OFFSET = (0.7, 1.45), 0.12
+#: the real arm's rows next to the old sleeve that a continued arm remakes (shoulder widths)
+ARM_HEM_RIM = 0.03
+
+
+@dataclass(frozen=True)
+class ArmFit:
+    """One arm's shape measured on the photo: ``ARM_PROFILE`` x ``scale``, centred ``offset``
+    px across its bones (+ towards the bones' left normal, see :func:`arm_coords`); ``start``:
+    the ``t`` where the photo starts to show it (the old sleeve's hem)."""
+
+    side: str
+    scale: float
+    offset: float
+    start: float = 0.0
+
+
+def _arm_polyline(frame: BodyFrame, side: str) -> tuple[np.ndarray, np.ndarray]:
+    """The arm's bones as a polyline ((3, 2) points shoulder, elbow, hand end) and the ``t``
+    of each point (0, 1, 2)."""
+    (s, e), (_, h) = arm_segments(frame, side, hand=0.3)
+    return np.array([s, e, h], np.float64), np.array([0.0, 1.0, 2.0])
+
+
+def arm_coords(frame: BodyFrame, side: str, xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pixels (``xs``, ``ys`` arrays) in one arm's own coordinates: ``t`` along its bones
+    (0 shoulder, 1 elbow, 2 hand end; the nearest bone decides) and ``s``, the signed distance
+    across that bone in px (+ on the left of the bone's direction, image axes)."""
+    pts, ts = _arm_polyline(frame, side)
+    p = np.stack([np.asarray(xs, np.float64), np.asarray(ys, np.float64)], -1)
+    best_d = np.full(p.shape[:-1], np.inf)
+    t_out = np.zeros(p.shape[:-1])
+    s_out = np.zeros(p.shape[:-1])
+    for i in range(2):
+        a, b = pts[i], pts[i + 1]
+        ab = b - a
+        ln = float(np.hypot(*ab)) or 1e-6
+        u = ab / ln
+        rel = p - a
+        along = np.clip(rel @ u, 0, ln)
+        foot = a + along[..., None] * u
+        d = np.hypot(*(p - foot).transpose(-1, *range(p.ndim - 1)))
+        across = rel[..., 0] * -u[1] + rel[..., 1] * u[0]
+        better = d < best_d
+        best_d = np.where(better, d, best_d)
+        t_out = np.where(better, ts[i] + along / ln, t_out)
+        s_out = np.where(better, across, s_out)
+    return t_out, s_out
+
+
+def arm_point(frame: BodyFrame, side: str, t: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The inverse of :func:`arm_coords`: pixel positions (x, y) of arm coordinates (t, s)."""
+    pts, _ = _arm_polyline(frame, side)
+    t = np.clip(np.asarray(t, np.float64), 0, 2)
+    i = np.minimum(t.astype(int), 1)
+    a, b = pts[i], pts[i + 1]
+    ab = b - a
+    ln = np.maximum(np.hypot(ab[..., 0], ab[..., 1]), 1e-6)
+    f = (t - i)[..., None]
+    nrm = np.stack([-ab[..., 1], ab[..., 0]], -1) / ln[..., None]
+    p = a + f * ab + nrm * np.asarray(s, np.float64)[..., None]
+    return p[..., 0], p[..., 1]
+
+
+def arm_lengths(frame: BodyFrame, side: str) -> tuple[float, float]:
+    """Pixel lengths of the upper arm and of the forearm with the hand (t 0-1 and 1-2)."""
+    pts, _ = _arm_polyline(frame, side)
+    return float(np.hypot(*(pts[1] - pts[0]))) or 1.0, float(np.hypot(*(pts[2] - pts[1]))) or 1.0
+
+
+def arm_width(t: np.ndarray | float) -> np.ndarray:
+    """:data:`ARM_PROFILE` at ``t`` (shoulder widths)."""
+    tp, wp = zip(*ARM_PROFILE)
+    return np.interp(t, tp, wp)
+
+
+def fit_arm(frame: BodyFrame, side: str, real: np.ndarray) -> ArmFit | None:
+    """Measure one arm where the photo shows it (``real``: (H, W) bool, that arm's own
+    visible pixels): its width and centre over :data:`ARM_BAND` just past the point nearest
+    the shoulder where it comes into view (out of the old garment's sleeve). None where too
+    little of it shows there, or only the hand (t > 1.6), or the measure is implausible."""
+    sw = frame.shoulder_width
+    ys, xs = np.nonzero(real)
+    if len(xs) < 20:
+        return None
+    t, s = arm_coords(frame, side, xs + 0.5, ys + 0.5)
+    near = np.abs(s) < 0.3 * sw
+    if near.sum() < 20:
+        return None
+    t, s = t[near], s[near]
+    pts, _ = _arm_polyline(frame, side)
+    upper = float(np.hypot(*(pts[1] - pts[0]))) or 1.0
+    t0 = float(np.percentile(t, 2))
+    if t0 > 1.6:
+        return None
+    band = (t >= t0) & (t <= t0 + ARM_BAND * sw / upper)
+    if band.sum() < 0.3 * ARM_BAND * 0.19 * sw * sw:
+        return None
+    lo, hi = np.percentile(s[band], [3, 97])
+    width = float(hi - lo + 1.0)
+    scale = width / (float(arm_width(float(np.median(t[band])))) * sw)
+    offset = float((lo + hi) / 2)
+    if not (ARM_SCALE_RANGE[0] <= scale <= ARM_SCALE_RANGE[1]) or abs(offset) > ARM_MAX_OFFSET * sw:
+        return None
+    return ArmFit(side=side, scale=scale, offset=offset, start=t0)
+
+
+def draw_arm(shape: tuple[int, int], frame: BodyFrame, fit: ArmFit) -> np.ndarray:
+    """(H, W) bool: the arm of ``fit`` drawn along its bones with the profile's width."""
+    sw = frame.shoulder_width
+    pts, _ = _arm_polyline(frame, fit.side)
+    m = np.zeros(shape, np.uint8)
+    prev = None
+    for i in range(2):
+        a, b = pts[i], pts[i + 1]
+        ab = b - a
+        ln = float(np.hypot(*ab)) or 1e-6
+        nrm = np.array([-ab[1], ab[0]]) / ln
+        for f in np.linspace(0, 1, max(2, int(ln / 3) + 1)):
+            c = a + f * ab + nrm * fit.offset
+            r = 0.5 * fit.scale * float(arm_width(i + f)) * sw
+            if prev is not None:
+                pc, pr, pn = prev
+                quad = np.array([pc + pn * pr, c + nrm * r, c - nrm * r, pc - pn * pr])
+                cv2.fillConvexPoly(m, np.round(quad).astype(np.int32), 1)
+            cv2.circle(m, (int(round(c[0])), int(round(c[1]))), max(1, int(round(r))), 1, -1)
+            prev = (c, r, nrm)
+    return m.astype(bool)
+
+
+def fit_arms(frame: BodyFrame, parse: np.ndarray, old: np.ndarray) -> dict[str, ArmFit]:
+    """:func:`fit_arm` for both arms on the parse's visible arm pixels (not ``old``, the old
+    garment), each arm's pixels those nearer its own bones than the other arm's."""
+    own = np.isin(parse, ARMS) & ~old
+    if not own.any():
+        return {}
+    ys, xs = np.nonzero(own)
+    px, py = xs + 0.5, ys + 0.5
+    dist = {side: np.minimum.reduce([point_segment_distance(px, py, a, b) for a, b in arm_segments(frame, side, 0.3)])
+            for side in ("left", "right")}
+    out = {}
+    for side, other in (("left", "right"), ("right", "left")):
+        mine = dist[side] < dist[other]
+        real = np.zeros(parse.shape, bool)
+        real[ys[mine], xs[mine]] = True
+        fit = fit_arm(frame, side, real)
+        if fit is not None:
+            out[side] = fit
+    return out
+
+
+def body_under(shape: tuple[int, int], frame: BodyFrame, *, chin_y: float | None, legs: bool,
+               arms: dict[str, ArmFit] | None = None) -> np.ndarray:
     """Where the body is, from the pose alone: torso, neck, both arms (hands included) and,
-    with ``legs``, both legs. ``chin_y``: the lowest face row (None: from the shoulders)."""
+    with ``legs``, both legs. ``chin_y``: the lowest face row (None: from the shoulders).
+    ``arms``: arms measured on the photo (:func:`fit_arm`), drawn with their own width and
+    centre instead of the pose's capsules."""
     sw = frame.shoulder_width
     body = draw_polygon(shape, frame.torso_polygon(widen=1.05))
     top = frame.neck[1] - 0.3 * sw if chin_y is None else chin_y
@@ -100,7 +267,19 @@ def body_under(shape: tuple[int, int], frame: BodyFrame, *, chin_y: float | None
         body |= draw_capsules(shape, [(frame.neck, frame.shoulder_l if side == "left" else frame.shoulder_r)],
                               0.13 * sw)
         segs = arm_segments(frame, side, hand=0.3)
-        body |= draw_capsules(shape, segs[:1], 0.12 * sw) | draw_capsules(shape, segs[1:], 0.095 * sw)
+        capsules = draw_capsules(shape, segs[:1], 0.12 * sw) | draw_capsules(shape, segs[1:], 0.095 * sw)
+        if arms and side in arms:
+            # the measured arm; on its inner side (towards the torso, which the old garment
+            # hid) the pose's capsules still say where the body is
+            ys, xs = np.nonzero(capsules)
+            _, s = arm_coords(frame, side, xs + 0.5, ys + 0.5)
+            centre = (frame.neck + frame.mid_hip) / 2
+            _, sc = arm_coords(frame, side, np.array([centre[0]]), np.array([centre[1]]))
+            inner = np.sign(s) == np.sign(sc[0])
+            body |= draw_arm(shape, frame, arms[side])
+            body[ys[inner], xs[inner]] = True
+            continue
+        body |= capsules
         if legs:
             body |= draw_capsules(shape, leg_segments(frame, side), 0.17 * sw)
     return body
@@ -222,17 +401,19 @@ def edit_regions(parse: np.ndarray, frame: BodyFrame, category: GarmentCategory 
     fy = np.nonzero((parse == Cihp.FACE).any(axis=1))[0]
     chin = float(fy.max()) if len(fy) else None
     head = np.isin(parse, HEAD)
-    body = body_under((h, w), frame, chin_y=chin, legs=dress)
-    if protocol == Protocol.PHOTO:
-        # a gap between an arm and the torso narrower than this shows no backdrop in a photo
-        # (the arm hangs against the body): it is skin, not a sliver of background
-        body = cv2.morphologyEx(body.astype(np.uint8), cv2.MORPH_CLOSE,
-                                _disk(max(1, int(round(BODY_GAP * sw))))).astype(bool)
     if protocol == Protocol.PAIRED:
+        body = body_under((h, w), frame, chin_y=chin, legs=dress)
         remove = agnostic_mask(parse, frame, keep_lower_body=not dress)
         return EditRegions(remove=remove, keep=~remove, skin=remove & body, lower=np.zeros((h, w), bool),
                            protocol=protocol)
 
+    # the arms under the old sleeves continue the arms the photo shows, with their width
+    arms = fit_arms(frame, parse, np.isin(parse, UPPER_BODY_GARMENT))
+    body = body_under((h, w), frame, chin_y=chin, legs=dress, arms=arms)
+    # a gap between an arm and the torso narrower than this shows no backdrop in a photo
+    # (the arm hangs against the body): it is skin, not a sliver of background
+    body = cv2.morphologyEx(body.astype(np.uint8), cv2.MORPH_CLOSE,
+                            _disk(max(1, int(round(BODY_GAP * sw))))).astype(bool)
     old = np.isin(parse, UPPER_BODY_GARMENT)
     ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
     along = along_body(frame, xs, ys)
@@ -252,6 +433,20 @@ def edit_regions(parse: np.ndarray, frame: BodyFrame, category: GarmentCategory 
         # anti-aliased edge blends into (left, it outlines the old neckline or hem)
         on_skin |= cv2.dilate(old.astype(np.uint8), _disk(max(1, int(round(BLEND_RIM * sw))))).astype(bool) \
             & np.isin(parse, ARMS + (Cihp.TORSO_SKIN,)) & ~old
+        # where a made arm continues a real one, the real arm's first rows below the old
+        # sleeve (the hem's shadow and blended edge) are made from the arm too
+        for fit in arms.values():
+            rim = cv2.dilate(old.astype(np.uint8), _disk(max(1, int(round(ARM_HEM_RIM * sw))))).astype(bool) \
+                & np.isin(parse, ARMS) & ~old & draw_arm((h, w), frame, fit)
+            ry, rx = np.nonzero(rim)
+            if len(rx):
+                # along the hem only, not along the old garment's side that the arm hangs against
+                t, _ = arm_coords(frame, fit.side, rx + 0.5, ry + 0.5)
+                l1, l2 = arm_lengths(frame, fit.side)
+                reach = ARM_BAND * sw
+                near_hem = np.where(t <= 1, t * l1, l1 + (t - 1) * l2) \
+                    <= (fit.start * l1 if fit.start <= 1 else l1 + (fit.start - 1) * l2) + reach
+                on_skin[ry[near_hem], rx[near_hem]] = True
         remove |= on_skin | lost
         old_all = old | lost
     keep = head | np.isin(parse, FEET)
@@ -270,4 +465,5 @@ def edit_regions(parse: np.ndarray, frame: BodyFrame, category: GarmentCategory 
                                            cv2.DIST_L2, 3)
             d_low = cv2.distanceTransform((~below | remove).astype(np.uint8), cv2.DIST_L2, 3)
             lower |= rest & (d_low < d_back)
-    return EditRegions(remove=remove, keep=keep, skin=skin, lower=lower, protocol=protocol)
+    return EditRegions(remove=remove, keep=keep, skin=skin, lower=lower, protocol=protocol,
+                       arms=tuple(arms.values()))
