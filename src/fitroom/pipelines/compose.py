@@ -66,6 +66,11 @@ MATCH_OUTLIER = 12.0
 #: an arm can be in front of the torso of a garment with sleeves only below this many torso
 #: lengths from the neck (about the armpit); above it, its root is behind the garment's shoulder
 ARM_FRONT = 0.35
+#: and only the part of the arm nearer the shoulder than this ``t`` (0 shoulder, 1 elbow,
+#: :func:`fitroom.pipelines.regions.arm_coords`) is its root
+ARM_ROOT_T = 0.6
+#: an arm of the photo is laid over the new garment only this close to its bones (shoulder widths)
+ARM_FRONT_REACH = 0.2
 
 
 def _grid(shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -183,7 +188,7 @@ def _lab(rgb: np.ndarray) -> np.ndarray:
 
 def synthesize_skin(image: np.ndarray, region: np.ndarray, reference: np.ndarray, *,
                     light: np.ndarray | None = None, field: np.ndarray | None = None, radius: float = 20.0,
-                    relief: np.ndarray | None = None, seed: int = 0) -> np.ndarray:
+                    relief: np.ndarray | None = None, norm: np.ndarray | None = None, seed: int = 0) -> np.ndarray:
     """Skin for ``region`` ((H, W) bool) of ``image`` as (H, W, 3) float32 RGB (only ``region``
     is meaningful).
 
@@ -194,7 +199,8 @@ def synthesize_skin(image: np.ndarray, region: np.ndarray, reference: np.ndarray
     a multiplicative map around 1 (the old garment's folds and light,
     :func:`fitroom.pipelines.classical.shading_map`), times a roundness term (a limb or torso
     is darker towards its outline, over ``radius`` px; ``relief``, (H, W) factors such as
-    :func:`limb_relief`, replaces that term where it is below 1). Texture: fine and
+    :func:`limb_relief`, replaces that term where it is below 1; its median over ``region``,
+    or over ``region & norm`` when given, is the reference colour). Texture: fine and
     medium-grained noise with the reference skin's own lightness spread, so it is not a flat tube."""
     h, w = region.shape
     out = np.zeros((h, w, 3), np.float32)
@@ -210,7 +216,8 @@ def synthesize_skin(image: np.ndarray, region: np.ndarray, reference: np.ndarray
     if light is not None:
         shade = shade * light
     # roundness and light vary the skin about the reference; the region's median stays it
-    shade = shade / max(float(np.median(shade[region])), 1e-3)
+    within = region if norm is None or not (region & norm).any() else region & norm
+    shade = shade / max(float(np.median(shade[within])), 1e-3)
     rng = np.random.default_rng(seed)
     noise = cv2.GaussianBlur(rng.standard_normal((h, w)).astype(np.float32), (0, 0), 1.0) * spread * 0.8
     grain = max(2.0, radius / 6)  # skin's blotches, pores and fine hair, about a finger's width
@@ -263,7 +270,7 @@ ARM_MIRROR, ARM_MIRROR_GAP, ARM_SHOULDER_FADE = 0.22, 0.02, 0.1
 
 
 def _continue_arms(out: np.ndarray, crop: np.ndarray, made: np.ndarray, source: np.ndarray, frame,
-                   fits: tuple[ArmFit, ...], sw: float) -> None:
+                   fits: tuple[ArmFit, ...], sw: float) -> np.ndarray:
     """Continue each measured arm into the ``made`` skin above where the photo shows it (in
     place): a made pixel an arc length ``d`` above the old sleeve's hem, at ``s`` across the
     arm, takes the real arm's pixel (``source``: (h, w) bool, the arm's own skin) at the same
@@ -271,12 +278,14 @@ def _continue_arms(out: np.ndarray, crop: np.ndarray, made: np.ndarray, source: 
     over :data:`ARM_MIRROR`. The hem is found per line along the arm, so a slanted one is
     followed. So the made arm has the real one's light across it (its darker sides), its
     colour and grain, and no seam at the hem; it fades into the made skin at the shoulder.
-    ``frame``: the body frame in ``crop``'s pixels."""
+    ``frame``: the body frame in ``crop``'s pixels. Returns the (h, w) bool mask of the pixels
+    it took mostly from the real arm."""
     from scipy.ndimage import distance_transform_edt
 
     h, w = made.shape
+    done = np.zeros((h, w), bool)
     if not source.any():
-        return
+        return done
     band, gap = ARM_MIRROR * sw, ARM_MIRROR_GAP * sw
     # a source pixel that is not skin (an outline, a bracelet) is taken from the nearest one that is
     dist, (ny, nx) = distance_transform_edt(~source, return_indices=True)
@@ -325,6 +334,8 @@ def _continue_arms(out: np.ndarray, crop: np.ndarray, made: np.ndarray, source: 
         wgt = np.clip(t[ok] / ARM_SHOULDER_FADE, 0, 1)[:, None].astype(np.float32)
         yo, xo = ys[ok], xs[ok]
         out[yo, xo] = wgt * crop[sy, sx] + (1 - wgt) * out[yo, xo]
+        done[yo[wgt[:, 0] > 0.5], xo[wgt[:, 0] > 0.5]] = True
+    return done
 
 
 def _match_boundary(out: np.ndarray, made: np.ndarray, real: np.ndarray, photo: np.ndarray, reach: float) -> None:
@@ -344,10 +355,16 @@ def _match_boundary(out: np.ndarray, made: np.ndarray, real: np.ndarray, photo: 
     diff = np.zeros_like(out)
     diff[edge] = mean[edge] - out[edge]
     # a real neighbour in deep shadow or on an outline (a fold, the gap at a cuff) is no
-    # colour to carry into the made region: steps far beyond the typical one are left out
+    # colour to carry into the made region: steps far beyond the typical one are left out,
+    # "typical" per stretch of boundary (a neckline, an arm's hem): each has its own offset
     step = np.abs(diff[edge]).max(axis=1)
+    n, lbl = cv2.connectedComponents(edge.astype(np.uint8), connectivity=8)
+    seg = lbl[edge]
+    med = np.zeros(n)
+    for i in np.unique(seg):
+        med[i] = np.median(step[seg == i])
     ok = np.zeros_like(edge)
-    ok[edge] = step <= max(MATCH_OUTLIER, 3.0 * float(np.median(step)))
+    ok[edge] = step <= np.maximum(MATCH_OUTLIER, 3.0 * med[seg])
     if ok.sum() < 4:
         return
     off = pushpull_field(diff, ok, max_side=512)
@@ -413,11 +430,16 @@ def fill_removed(pa, regions: EditRegions, *, skin_light: np.ndarray | None = No
         if regions.protocol == Protocol.PHOTO and known.sum() >= 60:
             field = pushpull_field(img, known, box=box, max_side=128)
         relief = arm_relief(pa.frame.shifted(x0, y0), skin, skin | real_skin, sw)
+        fc = pa.frame.shifted(x0, y0)
+        arms = np.zeros(skin.shape, bool)
+        for fit in regions.arms:
+            arms |= draw_arm(skin.shape, fc, fit)
+        # the light is normalised on what is not a continued arm (those take the real arm's own)
         out[skin] = synthesize_skin(crop, skin, ref, light=light, field=field, radius=0.12 * sw,
-                                    relief=relief)[skin]
+                                    relief=relief, norm=~arms)[skin]
+        cont = np.zeros(skin.shape, bool)
         if regions.arms:
-            _continue_arms(out, crop, skin, real_skin & np.isin(parse, ARMS), pa.frame.shifted(x0, y0),
-                           regions.arms, sw)
+            cont = _continue_arms(out, crop, skin, real_skin & np.isin(parse, ARMS), fc, regions.arms, sw)
         _match_boundary(out, skin, real_skin, crop, SKIN_REACH * sw)
     return FilledRegion(box=box, rgb=out)
 
@@ -491,13 +513,30 @@ def compose(pa, regions: EditRegions, layer: GarmentLayer, *, shading: np.ndarra
                 arm_rgb = synthesize_skin(crop, made, ref, radius=0.06 * sw, relief=relief, seed=1)
                 _over(out, arm_rgb, made.astype(np.float32))
         if regions.protocol == Protocol.PHOTO:
-            own = np.isin(parse, ARMS) & ~remove
+            # the photo's arms, near their bones: what the parse calls arm further away (a
+            # skirt's waistband, a hand's shadow) is no arm to lay over the new garment
+            hh, ww = remove.shape
+            near = np.zeros((hh, ww), bool)
+            for side in ("left", "right"):
+                near |= draw_capsules((hh, ww), arm_segments(f, side, hand=0.6), ARM_FRONT_REACH * sw)
+            own = np.isin(parse, ARMS) & ~remove & near
             if (layer.sleeve_alpha[ys, xs] > 0.5).any():
                 # with sleeves, the arm's root (shoulder to armpit) is behind the garment's
                 # shoulders: pasting it in front would cut the torso off at the old garment's
                 # straps and leave the sleeves hanging apart from it. Without sleeves the arm
                 # hangs beside the armhole, in front.
-                own &= along_body(f, *_grid(remove.shape)[::-1]) > ARM_FRONT
+                # (a forearm or an elbow raised to the chest, crossing in front, is no root)
+                gy, gx = _grid(remove.shape)
+                root = along_body(f, gx, gy) <= ARM_FRONT
+                ry, rx = np.nonzero(own & root)
+                if len(rx):
+                    dist, t = np.full(len(rx), np.inf), np.zeros(len(rx))
+                    for side in ("left", "right"):
+                        ts, ss = arm_coords(f, side, rx + 0.5, ry + 0.5)
+                        closer = np.abs(ss) < dist
+                        dist, t = np.where(closer, np.abs(ss), dist), np.where(closer, ts, t)
+                    root[ry[t > ARM_ROOT_T], rx[t > ARM_ROOT_T]] = False
+                own &= ~root
             _over(out, crop, own.astype(np.float32))
 
     # 4. sleeves over the arms

@@ -19,6 +19,7 @@ from fitroom.person.analyze import PersonAnalysis, analyze_person
 from fitroom.pipelines.classical import ClassicalEngine, WarpedGarment, body_width_profile, shading_map  # noqa: F401
 from fitroom.pipelines.cache import Lru
 from fitroom.pipelines.compose import FilledRegion, GarmentLayer, compose, fill_removed
+from fitroom.pipelines.tidy import tidy_layer
 from fitroom.pipelines.placement import GarmentPlacement
 from fitroom.pipelines.regions import LOWER_GARMENT, EditRegions, Protocol, edit_regions
 
@@ -220,6 +221,8 @@ class TryOnPipeline:
         t["regions"] = (time.perf_counter() - t0) * 1e3
         t1 = time.perf_counter()
         layer, extra = self._engine.render(pa, ga, regions)
+        if protocol == Protocol.PHOTO:
+            layer = tidy_layer(layer, pa.frame)
         t["warp" if self.engine == "classical" else "networks"] = (time.perf_counter() - t1) * 1e3
         t2 = time.perf_counter()
         filled = prep.filled() if layer.rendered is None else None

@@ -1,0 +1,57 @@
+"""Tidying an engine's garment layer: holes and notches closed, a smooth hem."""
+
+import numpy as np
+
+from fitroom.labels import Body25 as B
+from fitroom.person.body import body_frame
+from fitroom.pipelines.compose import GarmentLayer
+from fitroom.pipelines.tidy import smooth_hem, tidy_layer
+
+
+def _frame():
+    kp = np.zeros((25, 3), np.float32)
+    for side, sgn in (("RIGHT", -1), ("LEFT", 1)):
+        kp[B[f"{side}_SHOULDER"]] = (150 + sgn * 50, 80, 1)
+        kp[B[f"{side}_ELBOW"]] = (150 + sgn * 56, 170, 1)
+        kp[B[f"{side}_WRIST"]] = (150 + sgn * 59, 250, 1)
+        kp[B[f"{side}_HIP"]] = (150 + sgn * 25, 220, 1)
+    kp[B.NECK] = (150, 80, 1)
+    return body_frame(kp)
+
+
+def _layer(torso: np.ndarray) -> GarmentLayer:
+    rgb = np.zeros(torso.shape + (3,), np.float32)
+    rgb[torso] = (30, 40, 120)
+    a = torso.astype(np.float32)
+    return GarmentLayer(rgb=rgb, alpha=a, torso_alpha=a, sleeve_alpha=np.zeros_like(a))
+
+
+def test_a_ragged_hem_is_made_smooth_and_a_strip_inside_is_closed():
+    h, w = 320, 300
+    torso = np.zeros((h, w), bool)
+    torso[80:230, 100:201] = True  # a top from the shoulders to the hips, its hem on row 229
+    torso[215:230, 170:185] = False  # a notch where the parse's skirt reached up
+    torso[230:245, 120:126] = True  # a spike pulled below the hem
+    torso[200:205, 100:150] = False  # a strip of waistband parsed inside the old top
+    out = tidy_layer(_layer(torso), _frame())
+    t = out.torso_alpha > 0.5
+    assert t[215:230, 170:185].all()  # the notch is garment
+    assert not t[232:245, 120:126].any()  # the spike is cut
+    assert t[200:205, 103:150].all()  # the strip is closed
+    assert (out.rgb[t] > 0).any(axis=1).all()  # new garment pixels have the garment's colour
+    assert np.allclose(out.rgb[202, 130], (30, 40, 120), atol=3)
+    # the neckline and the sides above the waist are the garment's own
+    assert (t[80:190] == torso[80:190]).all()
+    assert np.array_equal(out.alpha > 0.5, t)
+
+
+def test_a_smooth_hem_and_a_clean_layer_are_left_as_they_are():
+    h, w = 320, 300
+    yy, xx = np.mgrid[0:h, 0:w]
+    torso = (yy >= 80) & (xx >= 100) & (xx <= 200) & (yy <= 225 + 0.0004 * (xx - 150) ** 2 * 10)  # a curved hem
+    def hem(m):
+        return m.shape[0] - 1 - np.argmax(m[::-1, 100:201], axis=0)
+
+    assert np.array_equal(smooth_hem(torso, 40, tol=5), torso)
+    out = tidy_layer(_layer(torso), _frame())
+    assert ((out.torso_alpha > 0.5) != torso).sum() < 0.01 * torso.sum()
