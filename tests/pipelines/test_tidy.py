@@ -55,3 +55,14 @@ def test_a_smooth_hem_and_a_clean_layer_are_left_as_they_are():
     assert np.array_equal(smooth_hem(torso, 40, tol=5), torso)
     out = tidy_layer(_layer(torso), _frame())
     assert ((out.torso_alpha > 0.5) != torso).sum() < 0.01 * torso.sum()
+
+
+def test_a_strap_above_the_hem_is_no_notch():
+    h, w = 320, 300
+    torso = np.zeros((h, w), bool)
+    torso[110:230, 110:191] = True  # a camisole's body
+    torso[80:112, 104:110] = True  # its straps, outside the body's columns
+    torso[80:112, 191:197] = True
+    out = smooth_hem(torso, 40, tol=2, max_notch=20)
+    assert not out[120:230, 104:110].any() and not out[120:230, 191:197].any()
+    assert out[80:112, 104:110].all()

@@ -27,8 +27,7 @@ from fitroom.imaging.fill import pushpull_field
 from fitroom.imaging.masks import bbox
 from fitroom.labels import ARMS, Cihp
 from fitroom.person.body import along_body, arm_segments, draw_capsules
-from fitroom.pipelines.regions import (LOWER_GARMENT, ArmFit, EditRegions, Protocol, arm_coords, arm_lengths,
-                                      arm_point, arm_width, draw_arm)
+from fitroom.pipelines.regions import LOWER_GARMENT, EditRegions, Protocol, arm_coords
 
 __all__ = ["FilledRegion", "GarmentLayer", "arm_relief", "compose", "face_colour", "fill_removed", "limb_relief",
            "skin_like", "synthesize_skin", "visible_skin", "SKIN_IDS"]
@@ -188,7 +187,7 @@ def _lab(rgb: np.ndarray) -> np.ndarray:
 
 def synthesize_skin(image: np.ndarray, region: np.ndarray, reference: np.ndarray, *,
                     light: np.ndarray | None = None, field: np.ndarray | None = None, radius: float = 20.0,
-                    relief: np.ndarray | None = None, norm: np.ndarray | None = None, seed: int = 0) -> np.ndarray:
+                    relief: np.ndarray | None = None, seed: int = 0) -> np.ndarray:
     """Skin for ``region`` ((H, W) bool) of ``image`` as (H, W, 3) float32 RGB (only ``region``
     is meaningful).
 
@@ -199,8 +198,7 @@ def synthesize_skin(image: np.ndarray, region: np.ndarray, reference: np.ndarray
     a multiplicative map around 1 (the old garment's folds and light,
     :func:`fitroom.pipelines.classical.shading_map`), times a roundness term (a limb or torso
     is darker towards its outline, over ``radius`` px; ``relief``, (H, W) factors such as
-    :func:`limb_relief`, replaces that term where it is below 1; its median over ``region``,
-    or over ``region & norm`` when given, is the reference colour). Texture: fine and
+    :func:`limb_relief`, replaces that term where it is below 1). Texture: fine and
     medium-grained noise with the reference skin's own lightness spread, so it is not a flat tube."""
     h, w = region.shape
     out = np.zeros((h, w, 3), np.float32)
@@ -216,8 +214,7 @@ def synthesize_skin(image: np.ndarray, region: np.ndarray, reference: np.ndarray
     if light is not None:
         shade = shade * light
     # roundness and light vary the skin about the reference; the region's median stays it
-    within = region if norm is None or not (region & norm).any() else region & norm
-    shade = shade / max(float(np.median(shade[within])), 1e-3)
+    shade = shade / max(float(np.median(shade[region])), 1e-3)
     rng = np.random.default_rng(seed)
     noise = cv2.GaussianBlur(rng.standard_normal((h, w)).astype(np.float32), (0, 0), 1.0) * spread * 0.8
     grain = max(2.0, radius / 6)  # skin's blotches, pores and fine hair, about a finger's width
@@ -263,87 +260,18 @@ def _mirror_fill(out: np.ndarray, crop: np.ndarray, region: np.ndarray, source: 
     out[ys[ok], xs[ok]] = crop[sy[ok], sx[ok]]
 
 
-#: a made arm continues the real one: it is mirrored from this length of it (shoulder widths),
-#: starting this far past the old sleeve's hem (its shadow), and fades into made skin over
-#: this part of the upper arm at the shoulder
-ARM_MIRROR, ARM_MIRROR_GAP, ARM_SHOULDER_FADE = 0.22, 0.02, 0.1
-
-
-def _continue_arms(out: np.ndarray, crop: np.ndarray, made: np.ndarray, source: np.ndarray, frame,
-                   fits: tuple[ArmFit, ...], sw: float) -> np.ndarray:
-    """Continue each measured arm into the ``made`` skin above where the photo shows it (in
-    place): a made pixel an arc length ``d`` above the old sleeve's hem, at ``s`` across the
-    arm, takes the real arm's pixel (``source``: (h, w) bool, the arm's own skin) at the same
-    place across (scaled with the arm's width) ``d`` below the hem, reflected back and forth
-    over :data:`ARM_MIRROR`. The hem is found per line along the arm, so a slanted one is
-    followed. So the made arm has the real one's light across it (its darker sides), its
-    colour and grain, and no seam at the hem; it fades into the made skin at the shoulder.
-    ``frame``: the body frame in ``crop``'s pixels. Returns the (h, w) bool mask of the pixels
-    it took mostly from the real arm."""
-    from scipy.ndimage import distance_transform_edt
-
-    h, w = made.shape
-    done = np.zeros((h, w), bool)
-    if not source.any():
-        return done
-    band, gap = ARM_MIRROR * sw, ARM_MIRROR_GAP * sw
-    # a source pixel that is not skin (an outline, a bracelet) is taken from the nearest one that is
-    dist, (ny, nx) = distance_transform_edt(~source, return_indices=True)
-    for fit in fits:
-        l1, l2 = arm_lengths(frame, fit.side)
-
-        def arc(t):
-            return np.where(t <= 1, t * l1, l1 + (t - 1) * l2)
-
-        zone = draw_arm((h, w), frame, fit)
-        ry, rx = np.nonzero(zone & source)
-        ys, xs = np.nonzero(zone & made)
-        if len(rx) < 20 or not len(xs):
-            continue
-        rt, rs = arm_coords(frame, fit.side, rx + 0.5, ry + 0.5)
-        t, s = arm_coords(frame, fit.side, xs + 0.5, ys + 0.5)
-        # the hem per 2-px line along the arm: where its real skin starts
-        lo = int(np.floor(min(rs.min(), s.min()) / 2))
-        nb = int(np.floor(max(rs.max(), s.max()) / 2)) - lo + 1
-        rb, mb = (np.floor(rs / 2).astype(int) - lo), (np.floor(s / 2).astype(int) - lo)
-        hem = np.full(nb, np.nan)
-        ra = arc(rt)
-        for b in np.unique(rb):
-            v = ra[rb == b]
-            if len(v) >= 3:
-                hem[b] = np.percentile(v, 5)
-        have = np.isfinite(hem)
-        if not have.any():
-            continue
-        idx = np.arange(nb)
-        hem = np.interp(idx, idx[have], hem[have])
-        hem = np.convolve(np.pad(hem, 2, mode="edge"), np.ones(5) / 5, mode="valid")
-        a0 = hem[np.clip(mb, 0, nb - 1)]
-        d = a0 - arc(t)
-        ok = d > -2.0  # above the hem only: made skin below it (beside the arm) is not the arm's
-        xs, ys, t, s, a0, d = xs[ok], ys[ok], t[ok], s[ok], a0[ok], np.maximum(d[ok], 0.0)
-        m = np.mod(d, 2 * band)
-        a_src = a0 + gap + np.where(m > band, 2 * band - m, m)
-        t_src = np.where(a_src <= l1, a_src / l1, 1 + (a_src - l1) / l2)
-        s_src = fit.offset + (s - fit.offset) * arm_width(t_src) / arm_width(t)
-        sx, sy = arm_point(frame, fit.side, t_src, s_src)
-        sx, sy = np.round(sx - 0.5).astype(int), np.round(sy - 0.5).astype(int)
-        ok = (sx >= 0) & (sx < w) & (sy >= 0) & (sy < h)
-        ok[ok] = dist[sy[ok], sx[ok]] <= 3
-        sy, sx = ny[sy[ok], sx[ok]], nx[sy[ok], sx[ok]]
-        wgt = np.clip(t[ok] / ARM_SHOULDER_FADE, 0, 1)[:, None].astype(np.float32)
-        yo, xo = ys[ok], xs[ok]
-        out[yo, xo] = wgt * crop[sy, sx] + (1 - wgt) * out[yo, xo]
-        done[yo[wgt[:, 0] > 0.5], xo[wgt[:, 0] > 0.5]] = True
-    return done
-
-
 def _match_boundary(out: np.ndarray, made: np.ndarray, real: np.ndarray, photo: np.ndarray, reach: float) -> None:
     """Make the ``made`` pixels of ``out`` meet the ``real`` pixels of ``photo`` (the same
     material) without a step (in place): along the boundary, the difference between the real
     neighbours' mean and the made value is carried into the made region and fades over about
     ``reach`` px (the offset membrane of seamless cloning). Where made pixels meet anything
-    else (skin meeting the background: the body's outline) nothing is matched."""
+    else (skin meeting the background: the body's outline) nothing is matched.
+
+    A real neighbour in deep shadow or on an outline (a fold, the gap at a cuff) is no colour
+    to carry into the made region: it is left out where its step is far beyond the typical
+    one of its stretch of boundary (a neckline, an arm's hem: each has its own offset; one
+    median over all of them let the many small steps of one stretch call every step of
+    another an outlier)."""
     if not made.any() or not real.any():
         return
     r = real.astype(np.float32)
@@ -354,9 +282,6 @@ def _match_boundary(out: np.ndarray, made: np.ndarray, real: np.ndarray, photo: 
     mean = cv2.boxFilter(photo * r[..., None], -1, (3, 3), normalize=False) / np.maximum(cnt, 1e-6)[..., None]
     diff = np.zeros_like(out)
     diff[edge] = mean[edge] - out[edge]
-    # a real neighbour in deep shadow or on an outline (a fold, the gap at a cuff) is no
-    # colour to carry into the made region: steps far beyond the typical one are left out,
-    # "typical" per stretch of boundary (a neckline, an arm's hem): each has its own offset
     step = np.abs(diff[edge]).max(axis=1)
     n, lbl = cv2.connectedComponents(edge.astype(np.uint8), connectivity=8)
     seg = lbl[edge]
@@ -430,16 +355,8 @@ def fill_removed(pa, regions: EditRegions, *, skin_light: np.ndarray | None = No
         if regions.protocol == Protocol.PHOTO and known.sum() >= 60:
             field = pushpull_field(img, known, box=box, max_side=128)
         relief = arm_relief(pa.frame.shifted(x0, y0), skin, skin | real_skin, sw)
-        fc = pa.frame.shifted(x0, y0)
-        arms = np.zeros(skin.shape, bool)
-        for fit in regions.arms:
-            arms |= draw_arm(skin.shape, fc, fit)
-        # the light is normalised on what is not a continued arm (those take the real arm's own)
         out[skin] = synthesize_skin(crop, skin, ref, light=light, field=field, radius=0.12 * sw,
-                                    relief=relief, norm=~arms)[skin]
-        cont = np.zeros(skin.shape, bool)
-        if regions.arms:
-            cont = _continue_arms(out, crop, skin, real_skin & np.isin(parse, ARMS), fc, regions.arms, sw)
+                                    relief=relief)[skin]
         _match_boundary(out, skin, real_skin, crop, SKIN_REACH * sw)
     return FilledRegion(box=box, rgb=out)
 

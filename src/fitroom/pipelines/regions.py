@@ -149,20 +149,6 @@ def arm_coords(frame: BodyFrame, side: str, xs: np.ndarray, ys: np.ndarray) -> t
     return t_out, s_out
 
 
-def arm_point(frame: BodyFrame, side: str, t: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The inverse of :func:`arm_coords`: pixel positions (x, y) of arm coordinates (t, s)."""
-    pts, _ = _arm_polyline(frame, side)
-    t = np.clip(np.asarray(t, np.float64), 0, 2)
-    i = np.minimum(t.astype(int), 1)
-    a, b = pts[i], pts[i + 1]
-    ab = b - a
-    ln = np.maximum(np.hypot(ab[..., 0], ab[..., 1]), 1e-6)
-    f = (t - i)[..., None]
-    nrm = np.stack([-ab[..., 1], ab[..., 0]], -1) / ln[..., None]
-    p = a + f * ab + nrm * np.asarray(s, np.float64)[..., None]
-    return p[..., 0], p[..., 1]
-
-
 def arm_lengths(frame: BodyFrame, side: str) -> tuple[float, float]:
     """Pixel lengths of the upper arm and of the forearm with the hand (t 0-1 and 1-2)."""
     pts, _ = _arm_polyline(frame, side)

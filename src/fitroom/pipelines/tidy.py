@@ -35,6 +35,8 @@ HOLE = 0.06
 HEM_WINDOW = 0.4
 #: a hem column this close to the smooth hem (shoulder widths) keeps its own lowest pixel
 HEM_TOL = 0.02
+#: the deepest notch in a hem that is filled (shoulder widths)
+NOTCH = 0.2
 #: below this many torso lengths from the neck (about the lowest ribs) notches open to the
 #: outside are closed too
 LOW = 0.45
@@ -42,11 +44,13 @@ LOW = 0.45
 UPRIGHT = 0.35
 
 
-def smooth_hem(torso: np.ndarray, window: int, tol: float = 2.0) -> np.ndarray:
+def smooth_hem(torso: np.ndarray, window: int, tol: float = 2.0, max_notch: float | None = None) -> np.ndarray:
     """(H, W) bool ``torso`` with its lower outline made smooth: per column, the lowest
     garment pixel, where it is more than ``tol`` px from the running median of the lowest
-    pixels over ``window`` columns, is moved to it (the column filled down to it from its
-    top, or cut below it)."""
+    pixels over ``window`` columns, is moved to it: the column is cut below it, or filled
+    down to it from its own lowest pixel when that is at most ``max_notch`` px above it
+    (default: ``window``)."""
+    max_notch = window if max_notch is None else max_notch
     h, w = torso.shape
     cols = np.nonzero(torso.any(axis=0))[0]
     if len(cols) < 3:
@@ -65,12 +69,13 @@ def smooth_hem(torso: np.ndarray, window: int, tol: float = 2.0) -> np.ndarray:
     smooth = np.where(np.abs(bottom - smooth) <= tol, bottom, smooth)
     out = torso.copy()
     rows = np.arange(h)[:, None]
-    target = np.round(smooth).astype(int)[None, :]
-    # cut below the smooth hem; fill up to it where the column's garment reaches near it
-    # (from its lowest pixel in the upper part of the torso: a notch, not the whole column)
-    top = np.where(has, np.argmax(sub, axis=0), h)[None, :]
-    out[:, x0:x1] &= rows <= target
-    out[:, x0:x1] |= (rows <= target) & (rows >= top) & has[None, :]
+    target = np.round(smooth).astype(int)
+    # cut below the smooth hem; fill a notch down to it, from the column's own lowest pixel,
+    # where it is no deeper than ``max_notch`` (a strap's column above the hem is no notch)
+    own = np.round(bottom).astype(int)
+    fill = has & (target > own) & (target - own <= max_notch)
+    out[:, x0:x1] &= rows <= target[None, :]
+    out[:, x0:x1] |= (rows > own[None, :]) & (rows <= target[None, :]) & fill[None, :]
     return out
 
 
@@ -104,7 +109,7 @@ def tidy_layer(layer: GarmentLayer, frame: BodyFrame) -> GarmentLayer:
     gy, gx = np.mgrid[y0:y1, x0:x1].astype(np.float32)
     new = _fill_holes(t) | (closed & (along_body(frame, gx, gy) > LOW))
     if abs(float(frame.down[0])) <= UPRIGHT:
-        new = smooth_hem(new, int(round(HEM_WINDOW * sw)), tol=HEM_TOL * sw)
+        new = smooth_hem(new, int(round(HEM_WINDOW * sw)), tol=HEM_TOL * sw, max_notch=NOTCH * sw)
     sleeve = layer.sleeve_alpha[y0:y1, x0:x1] > 0.5
     new &= ~sleeve
     gained, lost = new & ~t, t & ~new
