@@ -84,6 +84,12 @@ def test_everyday_measures_on_a_paired_set_measured_unpaired(data, tmp_path):
         assert (tmp_path / "ev" / "images" / f"{r['person']}__{r['garment']}.png").is_file()
     s = m["subsets"]["all"]
     assert s["kept_body"] is not None and s["kept_body"] >= 0.9
+    # the seam per made material too; the whole is a mix of them
+    parts = [s[f"seam_ratio_{k}_median"] for k in ("background", "skin", "lower")]
+    assert any(p is not None for p in parts) and s["seam_ratio_median"] is not None
+    for r in ok:  # a seam is measured where at least one material meets its real self
+        own = [r[f"seam_ratio_{k}"] for k in ("background", "skin", "lower") if r[f"seam_ratio_{k}"] is not None]
+        assert (r["seam_ratio"] is None) == (not own)
     # breakdowns carry the everyday measures too (by skin tone when the test split has several)
     assert all("kept_body" in g for b in s["breakdowns"].values() for g in b.values())
     assert "everyday" in (tmp_path / "ev" / "report.html").read_text()

@@ -32,7 +32,8 @@ from fitroom.pipelines.tryon import DEFAULT_ENGINE
 
 PRESERVE_KEYS = [f"preserve_{k}_{m}" for k in (*PRESERVED_REGIONS, "all") for m in ("changed", "mad")]
 
-EVERYDAY_KEYS = ["kept_body", "skin_delta_e", "seam", "seam_band", "seam_ratio"]
+SEAM_MATERIALS = ("background", "skin", "lower")
+EVERYDAY_KEYS = ["kept_body", "skin_delta_e", "seam", "seam_band", "seam_ratio"] + [f"seam_ratio_{m}" for m in SEAM_MATERIALS]
 
 #: ``--robustness``: SSIM between the result and the result of a perturbed photo
 ROBUSTNESS_KEYS = ["robustness", "robustness_jpeg70", "robustness_rotate+2", "robustness_rotate-2",
@@ -57,14 +58,18 @@ def everyday_measures(person: np.ndarray, result, parse: np.ndarray) -> dict:
     fill = result.changed_region & ~near
     # the photo's own pixels: unchanged, and away from the new garment's edge
     photo = ~result.changed_region & ~near
-    st = seam_step(result.image, fill, [
-        (fill & reg.remove & ~reg.skin & ~reg.lower, photo & (parse == Cihp.BACKGROUND)),
+    materials = {
+        "background": (fill & reg.remove & ~reg.skin & ~reg.lower, photo & (parse == Cihp.BACKGROUND)),
         # skin: what the parse calls skin and is coloured like this face's skin (a dataset's
         # parse sometimes calls a long sleeve an arm)
-        (fill & reg.skin, skin_like(person, photo & np.isin(parse, SKIN_IDS + (Cihp.FACE,)), face_colour(person, parse))),
-        (fill & reg.lower, photo & np.isin(parse, LOWER_GARMENT)),
-    ])
+        "skin": (fill & reg.skin, skin_like(person, photo & np.isin(parse, SKIN_IDS + (Cihp.FACE,)), face_colour(person, parse))),
+        "lower": (fill & reg.lower, photo & np.isin(parse, LOWER_GARMENT)),
+    }
+    st = seam_step(result.image, fill, list(materials.values()))
     row.update(seam=st["seam"], seam_band=st["band"], seam_ratio=st["ratio"])
+    # and per material, to see which boundary a change moved
+    for name, pair in materials.items():
+        row[f"seam_ratio_{name}"] = seam_step(result.image, fill, [pair])["ratio"]
     return row
 
 
@@ -197,7 +202,8 @@ def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limi
     ``kept_body`` (own arm, hand and neck pixels of the parse, eroded 2 px, unchanged where
     the new garment does not cover them), ``skin_delta_e`` (CIEDE2000 of the made skin to the
     person's visible skin), ``seam_ratio`` (luminance step across the boundary of what was
-    regenerated, against the same across a band of the photo)."""
+    regenerated, against the same across a band of the photo; ``seam_ratio_background``,
+    ``_skin`` and ``_lower`` for each made material alone; subsets also give medians)."""
     from fitroom.eval.report import GridCollector, write_report
     from fitroom.garment import garment_mask
     from fitroom.imaging import save_image
@@ -328,7 +334,7 @@ def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limi
                     "garment_detail_ratio", "garment_mask_iou"] + [f"parse_iou_{k}" for k in PARSE_CLASSES] + PRESERVE_KEYS \
                 + EVERYDAY_KEYS + ROBUSTNESS_KEYS:
             summary[key] = _mean(r.get(key) for r in rs)
-        for key in ("skin_delta_e", "seam_ratio"):  # targets are on the median
+        for key in ("skin_delta_e", "seam_ratio") + tuple(f"seam_ratio_{m}" for m in SEAM_MATERIALS):  # targets are on the median
             v = [r[key] for r in rs if r.get(key) is not None]
             summary[f"{key}_median"] = float(np.median(v)) if v else None
         # a ratio: its geometric mean (one sample at 10x would swamp an arithmetic mean)
