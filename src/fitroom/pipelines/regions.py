@@ -9,6 +9,9 @@ Every engine and the evaluation's preservation checks read the same :class:`Edit
   bare (the body the old garment covered: torso, neck, arms, and legs under a dress).
 * ``lower``: the part of ``remove`` that shows the lower garment where the new one is
   shorter (an untucked top's hem over the trousers).
+* ``arms``: the arms measured where the photo shows them (:func:`fit_arm`); under the old
+  sleeves the body is drawn with their width and centre (:func:`draw_arm`), so a loose
+  sleeve's outside becomes backdrop rather than skin.
 
 Everything else (``cover``: arms, hands, neck and torso skin, background around the body in
 the everyday protocol) stays the photo's except where the new garment covers it.
