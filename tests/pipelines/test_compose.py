@@ -213,7 +213,7 @@ def test_a_made_arm_continues_the_real_one_without_a_seam_at_the_hem():
     parse = np.zeros((h, w), np.uint8)
     img = np.full((h, w, 3), 225, np.uint8)
     parse[20:70, 130:170] = Cihp.FACE
-    img[20:70, 130:170] = (200, 150, 125)
+    img[20:70, 130:170] = (222, 172, 150)  # a lighter face than the (tanned) arms
     rng = np.random.default_rng(0)
     for side, label in (("left", Cihp.LEFT_ARM), ("right", Cihp.RIGHT_ARM)):
         arm = draw_arm((h, w), frame, ArmFit(side, 1.0, 0.0))
@@ -221,7 +221,7 @@ def test_a_made_arm_continues_the_real_one_without_a_seam_at_the_hem():
         t, s = arm_coords(frame, side, xs + 0.5, ys + 0.5)
         ys, xs, s = ys[t > 0.2], xs[t > 0.2], s[t > 0.2]  # the shoulder's top is under the old top
         light = 1.0 - 0.35 * (s / 12.0) ** 2  # lit from the front: darker towards the sides
-        base = np.array([205.0, 150.0, 125.0])
+        base = np.array([190.0, 135.0, 110.0])
         img[ys, xs] = np.clip(base * np.clip(light, 0.5, 1)[:, None] + rng.normal(0, 2, (len(xs), 1)), 0, 255)
         parse[ys, xs] = label
     parse[75:225, 105:195] = Cihp.UPPER_CLOTHES
@@ -239,6 +239,12 @@ def test_a_made_arm_continues_the_real_one_without_a_seam_at_the_hem():
         made = out[112:122, xs_arm].mean(axis=(0, 1))
         real = img[132:140, xs_arm].astype(np.float32).mean(axis=(0, 1))
         assert np.abs(made - real).max() < 8  # no step at the hem
+    # all along, the made upper arm has the real arm's colour, not the face's (row 92: 0.15 of
+    # the upper arm below the shoulder)
+    for xs_arm in (slice(198, 210), slice(90, 102)):
+        made = out[90:95, xs_arm].mean(axis=(0, 1))
+        real = img[132:140, xs_arm].astype(np.float32).mean(axis=(0, 1))
+        assert np.abs(made - real).max() < 8, (made, real)
     # the made upper arm's outline continues the real one's (row 118 against row 135)
     for fit in regions.arms:
         made = np.nonzero(regions.skin[118] & draw_arm((h, w), frame, fit)[118])[0]

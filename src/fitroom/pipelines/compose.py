@@ -27,7 +27,7 @@ from fitroom.imaging.fill import pushpull_field
 from fitroom.imaging.masks import bbox
 from fitroom.labels import ARMS, Cihp
 from fitroom.person.body import along_body, arm_segments, draw_capsules
-from fitroom.pipelines.regions import LOWER_GARMENT, EditRegions, Protocol, arm_coords
+from fitroom.pipelines.regions import LOWER_GARMENT, EditRegions, Protocol, arm_coords, draw_arm
 
 __all__ = ["FilledRegion", "GarmentLayer", "arm_relief", "compose", "face_colour", "fill_removed", "limb_relief",
            "skin_like", "synthesize_skin", "visible_skin", "SKIN_IDS"]
@@ -58,6 +58,8 @@ class GarmentLayer:
 #: how far (shoulder widths) made skin is drawn to the real skin it meets: the step at the joint
 #: fades over this reach, the bulk keeps the person's own colour
 SKIN_REACH = 0.08
+#: the same on a made arm that continues a real one: about the upper arm's length
+ARM_REACH = 0.5
 #: how far (shoulder widths) from the lower garment its texture is mirrored
 MIRROR_REACH = 0.25
 #: boundary steps (0..255, any channel) up to this are always matched (more: only when typical)
@@ -260,11 +262,13 @@ def _mirror_fill(out: np.ndarray, crop: np.ndarray, region: np.ndarray, source: 
     out[ys[ok], xs[ok]] = crop[sy[ok], sx[ok]]
 
 
-def _match_boundary(out: np.ndarray, made: np.ndarray, real: np.ndarray, photo: np.ndarray, reach: float) -> None:
+def _match_boundary(out: np.ndarray, made: np.ndarray, real: np.ndarray, photo: np.ndarray, reach: float,
+                    *, far: np.ndarray | None = None, far_reach: float = 0.0) -> None:
     """Make the ``made`` pixels of ``out`` meet the ``real`` pixels of ``photo`` (the same
     material) without a step (in place): along the boundary, the difference between the real
     neighbours' mean and the made value is carried into the made region and fades over about
-    ``reach`` px (the offset membrane of seamless cloning). Where made pixels meet anything
+    ``reach`` px (the offset membrane of seamless cloning; over ``far_reach`` within ``far``).
+    Where made pixels meet anything
     else (skin meeting the background: the body's outline) nothing is matched.
 
     A real neighbour in deep shadow or on an outline (a fold, the gap at a cuff) is no colour
@@ -294,8 +298,10 @@ def _match_boundary(out: np.ndarray, made: np.ndarray, real: np.ndarray, photo: 
         return
     off = pushpull_field(diff, ok, max_side=512)
     d = cv2.distanceTransform((~edge).astype(np.uint8), cv2.DIST_L2, 3)
-    fall = np.exp(-d / max(1.0, reach))[..., None]
-    out[made] += (off * fall)[made]
+    fall = np.exp(-d / max(1.0, reach))
+    if far is not None:  # there the step's offset is carried further (a made arm takes the real arm's colour)
+        fall = np.where(far, np.exp(-d / max(1.0, far_reach)), fall)
+    out[made] += (off * fall[..., None])[made]
 
 
 def _over(dst: np.ndarray, src: np.ndarray, alpha: np.ndarray) -> None:
@@ -357,7 +363,13 @@ def fill_removed(pa, regions: EditRegions, *, skin_light: np.ndarray | None = No
         relief = arm_relief(pa.frame.shifted(x0, y0), skin, skin | real_skin, sw)
         out[skin] = synthesize_skin(crop, skin, ref, light=light, field=field, radius=0.12 * sw,
                                     relief=relief)[skin]
-        _match_boundary(out, skin, real_skin, crop, SKIN_REACH * sw)
+        # a made arm that continues a real one takes that arm's colour along its length
+        fc = pa.frame.shifted(x0, y0)
+        arms = np.zeros(skin.shape, bool)
+        for fit in regions.arms:
+            arms |= draw_arm(skin.shape, fc, fit)
+        _match_boundary(out, skin, real_skin, crop, SKIN_REACH * sw, far=arms if regions.arms else None,
+                        far_reach=ARM_REACH * sw)
     return FilledRegion(box=box, rgb=out)
 
 

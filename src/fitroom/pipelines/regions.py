@@ -196,25 +196,23 @@ def fit_arm(frame: BodyFrame, side: str, real: np.ndarray) -> ArmFit | None:
 
 
 def draw_arm(shape: tuple[int, int], frame: BodyFrame, fit: ArmFit) -> np.ndarray:
-    """(H, W) bool: the arm of ``fit`` drawn along its bones with the profile's width."""
+    """(H, W) bool: the arm of ``fit`` drawn along its bones with the profile's width (a
+    polygon per bone through both outlines, sampled every 3 px, round at the joints)."""
     sw = frame.shoulder_width
     pts, _ = _arm_polyline(frame, fit.side)
     m = np.zeros(shape, np.uint8)
-    prev = None
     for i in range(2):
         a, b = pts[i], pts[i + 1]
         ab = b - a
         ln = float(np.hypot(*ab)) or 1e-6
         nrm = np.array([-ab[1], ab[0]]) / ln
-        for f in np.linspace(0, 1, max(2, int(ln / 3) + 1)):
-            c = a + f * ab + nrm * fit.offset
-            r = 0.5 * fit.scale * float(arm_width(i + f)) * sw
-            if prev is not None:
-                pc, pr, pn = prev
-                quad = np.array([pc + pn * pr, c + nrm * r, c - nrm * r, pc - pn * pr])
-                cv2.fillConvexPoly(m, np.round(quad).astype(np.int32), 1)
-            cv2.circle(m, (int(round(c[0])), int(round(c[1]))), max(1, int(round(r))), 1, -1)
-            prev = (c, r, nrm)
+        f = np.linspace(0, 1, max(2, int(ln / 3) + 1))[:, None]
+        c = a + f * ab + nrm * fit.offset
+        r = 0.5 * fit.scale * arm_width(i + f) * sw
+        outline = np.concatenate([c + nrm * r, (c - nrm * r)[::-1]])
+        cv2.fillPoly(m, [np.round(outline).astype(np.int32)], 1)
+        for j in (0, -1):
+            cv2.circle(m, (int(round(c[j, 0])), int(round(c[j, 1]))), max(1, int(round(float(r[j, 0])))), 1, -1)
     return m.astype(bool)
 
 
@@ -257,10 +255,12 @@ def body_under(shape: tuple[int, int], frame: BodyFrame, *, chin_y: float | None
                               0.13 * sw)
         segs = arm_segments(frame, side, hand=0.3)
         capsules = draw_capsules(shape, segs[:1], 0.12 * sw) | draw_capsules(shape, segs[1:], 0.095 * sw)
-        if arms and side in arms:
+        if arms and side in arms and capsules.any():
             # the measured arm; on its inner side (towards the torso, which the old garment
             # hid) the pose's capsules still say where the body is
-            ys, xs = np.nonzero(capsules)
+            rows, cols = np.nonzero(capsules.any(axis=1))[0], np.nonzero(capsules.any(axis=0))[0]
+            ys, xs = np.nonzero(capsules[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1])
+            ys, xs = ys + rows[0], xs + cols[0]
             _, s = arm_coords(frame, side, xs + 0.5, ys + 0.5)
             centre = (frame.neck + frame.mid_hip) / 2
             _, sc = arm_coords(frame, side, np.array([centre[0]]), np.array([centre[1]]))
@@ -424,10 +424,12 @@ def edit_regions(parse: np.ndarray, frame: BodyFrame, category: GarmentCategory 
             & np.isin(parse, ARMS + (Cihp.TORSO_SKIN,)) & ~old
         # where a made arm continues a real one, the real arm's first rows below the old
         # sleeve (the hem's shadow and blended edge) are made from the arm too
+        hem_zone = None
         for fit in arms.values():
-            rim = cv2.dilate(old.astype(np.uint8), _disk(max(1, int(round(ARM_HEM_RIM * sw))))).astype(bool) \
-                & np.isin(parse, ARMS) & ~old & draw_arm((h, w), frame, fit)
-            ry, rx = np.nonzero(rim)
+            if hem_zone is None:
+                hem_zone = cv2.dilate(old.astype(np.uint8), _disk(max(1, int(round(ARM_HEM_RIM * sw))))).astype(bool) \
+                    & np.isin(parse, ARMS) & ~old
+            ry, rx = np.nonzero(hem_zone & draw_arm((h, w), frame, fit))
             if len(rx):
                 # along the hem only, not along the old garment's side that the arm hangs against
                 t, _ = arm_coords(frame, fit.side, rx + 0.5, ry + 0.5)
