@@ -8,7 +8,7 @@ from fitroom.labels import Body25 as B
 from fitroom.labels import Cihp
 from fitroom.person.body import body_frame
 from fitroom.person.parsing import (
-    ColourModel, MixtureModel, _absorb_enclosed, _same_fabric, parse_person, quadratic_features, to_lab,
+    ColourModel, MixtureModel, _absorb_enclosed, _drop_strands, _same_fabric, parse_person, quadratic_features, to_lab,
 )
 
 SKIN = (224, 172, 140)
@@ -308,3 +308,19 @@ def test_absorb_enclosed_does_not_mistake_the_outside_for_a_class():
     win[body] = 2
     _absorb_enclosed(win, body, 2, (3, 4), np.zeros_like(body))
     assert (win[body] == 2).all()
+
+
+def test_thin_strands_of_a_top_below_the_armpits_are_dropped_and_its_outline_kept():
+    m = np.zeros((200, 200), bool)
+    m[40:120, 50:150] = True  # the body of a top
+    m[10:40, 60:66] = True  # a strap above the zone: kept
+    m[120:190, 140:145] = True  # a 5 px strip hanging from the hem (the gap beside an arm)
+    zone = np.zeros_like(m)
+    zone[40:] = True  # from the armpits down
+    out = _drop_strands(m, zone, 12.0)
+    assert out[10:40, 60:66].all()  # strap untouched
+    assert out[40:120, 50:150].all()  # the body keeps its corners
+    assert not out[130:190, 140:145].any()  # the strip goes (its first few px may stay)
+    # a strip as broad as the width stays
+    m[120:190, 130:145] = True
+    assert _drop_strands(m, zone, 12.0)[130:190, 130:145].all()

@@ -234,6 +234,22 @@ def _hanging_hair(hair: np.ndarray, head: np.ndarray, below: np.ndarray, lock: f
     return hair & cv2.dilate(core.astype(np.uint8), _disk(lock / 2)).astype(bool)
 
 
+#: below this (torso lengths from the neck: under the armpits, where straps end) a top is broad
+#: cloth: its strips thinner than :data:`UPPER_STRAND` shoulder widths are not the garment but
+#: the backdrop or a mixed edge between an arm and the lower garment, seen through the gap
+STRAND_FROM = 0.4
+UPPER_STRAND = 0.04
+
+
+def _drop_strands(mask: np.ndarray, zone: np.ndarray, width: float) -> np.ndarray:
+    """``mask`` without its strips thinner than ``width`` pixels inside ``zone``; the thick
+    parts keep their outline (what lies within ``width / 2`` of them stays)."""
+    r = 0.5 * width
+    thick = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN, _disk(r))
+    near = cv2.dilate(thick, _disk(r + 1)).astype(bool)
+    return mask & (near | ~zone)
+
+
 def _fill_unlabelled(parse: np.ndarray, person: np.ndarray) -> np.ndarray:
     """Give person pixels still labelled background the label of the nearest labelled pixel."""
     hole = person & (parse == Cihp.BACKGROUND)
@@ -540,6 +556,7 @@ def parse_person(image: np.ndarray, person: np.ndarray, frame: BodyFrame, face_p
     front = (skin & arm_side) | ((win == _OTHER) & body)
     upper = win == _UPPER
     upper = _largest_cc_touching(upper | front, chest) & upper
+    upper = _drop_strands(upper, along > STRAND_FROM, UPPER_STRAND * sw)
     lower = win == _LOWER
     lower = _largest_cc_touching(lower | front, thigh) & lower & ~upper
 
