@@ -8,7 +8,7 @@ from fitroom.labels import Body25 as B
 from fitroom.labels import Cihp
 from fitroom.person.body import body_frame
 from fitroom.person.parsing import (
-    ColourModel, MixtureModel, _absorb_enclosed, _drop_strands, _same_fabric, parse_person, quadratic_features, to_lab,
+    ColourModel, MixtureModel, _absorb_enclosed, _drop_strands, _hueless_hair, _same_fabric, parse_person, quadratic_features, to_lab,
 )
 
 SKIN = (224, 172, 140)
@@ -324,3 +324,28 @@ def test_thin_strands_of_a_top_below_the_armpits_are_dropped_and_its_outline_kep
     # a strip as broad as the width stays
     m[120:190, 130:145] = True
     assert _drop_strands(m, zone, 12.0)[130:190, 130:145].all()
+
+
+def _lab_image(h, w, lab):
+    return np.broadcast_to(np.asarray(lab, np.float32), (h, w, 3)).copy()
+
+
+def test_black_lace_beside_brown_hair_is_not_hair_but_pale_hair_ends_and_grey_hair_are():
+    lab = _lab_image(100, 100, (40.0, 15.0, 22.0))  # brown hair (chroma about 27)
+    head = np.zeros((100, 100), bool)
+    head[:40] = True
+    low = np.zeros_like(head)
+    low[50:90, 10:50] = True  # below the chin: lace on the left, hair ends on the right
+    low[50:90, 60:90] = True
+    lace = np.zeros_like(head)
+    lace[50:90:3, 10:50] = True  # black threads ...
+    lace[50:90, 10:50:3] = True
+    lab[lace] = (15.0, 0.5, 1.0)
+    lab[50:90, 10:50][~lace[50:90, 10:50]] = (65.0, 14.0, 17.0)  # ... over skin
+    lab[50:90, 60:90] = (80.0, 3.0, 6.0)  # the pale ends of the hair against the backdrop
+    grey = _hueless_hair(lab, head, low, 5)
+    assert grey[52:88, 12:48].all()  # the threads and the skin between them
+    assert not grey[50:90, 60:90].any()
+    # grey or black hair: no hue to tell it by
+    lab[:40] = (20.0, 1.0, 2.0)
+    assert not _hueless_hair(lab, head, low, 5).any()

@@ -27,7 +27,7 @@ from fitroom.imaging.fill import pushpull_field
 from fitroom.imaging.masks import bbox
 from fitroom.labels import ARMS, Cihp
 from fitroom.person.body import along_body, arm_segments, draw_capsules
-from fitroom.pipelines.regions import LOWER_GARMENT, EditRegions, Protocol, arm_coords, draw_arm
+from fitroom.pipelines.regions import LOWER_GARMENT, ArmFit, EditRegions, Protocol, arm_coords, draw_arm
 
 __all__ = ["FilledRegion", "GarmentLayer", "arm_relief", "compose", "face_colour", "fill_removed", "limb_relief",
            "skin_like", "synthesize_skin", "visible_skin", "SKIN_IDS"]
@@ -363,13 +363,14 @@ def fill_removed(pa, regions: EditRegions, *, skin_light: np.ndarray | None = No
         relief = arm_relief(pa.frame.shifted(x0, y0), skin, skin | real_skin, sw)
         out[skin] = synthesize_skin(crop, skin, ref, light=light, field=field, radius=0.12 * sw,
                                     relief=relief)[skin]
-        # a made arm that continues a real one takes that arm's colour along its length
+        # a made arm takes the colour of the real arm or hand it continues along its length
+        # (an arm not measured on the photo: drawn with the usual proportions on its bones)
         fc = pa.frame.shifted(x0, y0)
+        fits = {fit.side: fit for fit in regions.arms}
         arms = np.zeros(skin.shape, bool)
-        for fit in regions.arms:
-            arms |= draw_arm(skin.shape, fc, fit)
-        _match_boundary(out, skin, real_skin, crop, SKIN_REACH * sw, far=arms if regions.arms else None,
-                        far_reach=ARM_REACH * sw)
+        for side in ("left", "right"):
+            arms |= draw_arm(skin.shape, fc, fits.get(side, ArmFit(side=side, scale=1.0, offset=0.0)))
+        _match_boundary(out, skin, real_skin, crop, SKIN_REACH * sw, far=arms, far_reach=ARM_REACH * sw)
     return FilledRegion(box=box, rgb=out)
 
 
