@@ -220,7 +220,9 @@ def _warp_full(ga, flow: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray,
 class LearnedEngine:
     """Load a trained warp (``warp_dir``) and generator (``tryon_dir``), both written by
     ``fitroom train`` (``save_pretrained`` folders). ``garment_trust`` scales the
-    composition mask (1: the generator's own blend; see :data:`GARMENT_TRUST`)."""
+    composition mask of the torso (1: the generator's own blend; see :data:`GARMENT_TRUST`);
+    the warped sleeves are always put down whole (blended away, they vanished in 12 of 136
+    synthetic held-out try-ons, ``benchmarks/eval_sleeves.py``)."""
 
     def __init__(self, warp_dir: str | Path, tryon_dir: str | Path, device: str = "cpu",
                  garment_trust: float = GARMENT_TRUST):
@@ -251,7 +253,7 @@ class LearnedEngine:
         upsampled flow, with its own warped mask as alpha and its sleeves warped alike (the
         compositor keeps the photo's arms, makes skin and background). Leak-free protocol: the
         generator's blend (composition mask x :attr:`garment_trust`) and its rendering of the
-        removed region, arms included."""
+        removed region, arms included, under the warped sleeves."""
         img = pa.image
         H, W = img.shape[:2]
         dress = ga.category == GarmentCategory.DRESS
@@ -281,7 +283,8 @@ class LearnedEngine:
         if t_out is not None:
             comp = F.interpolate(t_out.composition_mask, size=(bh, bw), mode="bilinear", align_corners=False)
             alpha_c = ((comp[0, 0] * self.garment_trust).clamp(0, 1).cpu().numpy() * parts_w[0])
-            sleeve_c = np.minimum(parts_w[1], alpha_c)
+            sleeve_c = np.minimum(parts_w[1], parts_w[0])
+            alpha_c = np.maximum(alpha_c, sleeve_c)
             r = F.interpolate(t_out.rendered, size=(bh, bw), mode="bilinear", align_corners=False)
             rendered_c = ((r[0].permute(1, 2, 0).cpu().numpy() + 1) * 127.5 + 0.5).clip(0, 255).astype(np.uint8)
 
