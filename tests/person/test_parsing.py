@@ -8,7 +8,7 @@ from fitroom.labels import Body25 as B
 from fitroom.labels import Cihp
 from fitroom.person.body import body_frame
 from fitroom.person.parsing import (
-    ColourModel, MixtureModel, _absorb_enclosed, _drop_strands, _hueless_hair, _same_fabric, parse_person, quadratic_features, to_lab,
+    ColourModel, MixtureModel, _absorb_enclosed, _drop_strands, _hueless, _same_fabric, parse_person, quadratic_features, to_lab,
 )
 
 SKIN = (224, 172, 140)
@@ -343,9 +343,9 @@ def test_black_lace_beside_brown_hair_is_not_hair_but_pale_hair_ends_and_grey_ha
     lab[lace] = (15.0, 0.5, 1.0)
     lab[50:90, 10:50][~lace[50:90, 10:50]] = (65.0, 14.0, 17.0)  # ... over skin
     lab[50:90, 60:90] = (80.0, 3.0, 6.0)  # the pale ends of the hair against the backdrop
-    grey = _hueless_hair(lab, head, low, 5)
+    grey = _hueless(lab, head, low, 5)
     assert grey[52:88, 12:48].all()  # the threads and the skin between them
     assert not grey[50:90, 60:90].any()
     # grey or black hair: no hue to tell it by
     lab[:40] = (20.0, 1.0, 2.0)
-    assert not _hueless_hair(lab, head, low, 5).any()
+    assert not _hueless(lab, head, low, 5).any()

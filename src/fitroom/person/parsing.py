@@ -250,32 +250,29 @@ def _drop_strands(mask: np.ndarray, zone: np.ndarray, width: float) -> np.ndarra
     return mask & (near | ~zone)
 
 
-#: hair below the chin has the hue of the hair on the head: where that hair is coloured
-#: (brown, blond, red: a median chroma of at least ``HAIR_CHROMA``), pixels below the chin
-#: darker than it with under ``HAIR_HUE_KEEP`` of its chroma (black lace, a dark yoke or
-#: strap: achromatic) are not hair. Black or grey hair has no hue to tell it by.
-HAIR_CHROMA = 10.0
-HAIR_HUE_KEEP = 0.4
+#: hair below the chin has the hue of the hair on the head: where that hair is coloured (a
+#: median chroma of at least ``HUE_MIN_CHROMA``: brown, blond, red), pixels below the chin
+#: darker than its median with under ``HUE_KEEP`` of its chroma are not hair (black lace
+#: beside the hair, a dark yoke or strap). Black or grey hair has no hue to tell it by.
+HUE_MIN_CHROMA = 10.0
+HUE_KEEP = 0.4
 #: ... down to this far (torso lengths below the neck), where hair may hang over a garment
 HAIR_HUE_ALONG = 0.6
 
 
-def _hueless_hair(lab: np.ndarray, head: np.ndarray, low: np.ndarray, k: int) -> np.ndarray:
-    """(H, W) bool: pixels of ``low`` (hair or unlabelled, under the chin) whose chroma is far
-    below the median chroma of the ``head``'s hair (see :data:`HAIR_HUE_KEEP`), with the gaps
-    between them narrower than ``k`` px. ``lab``: (H, W, 3) float Lab (L 0-100)."""
-    if not low.any() or head.sum() < 50:
-        return np.zeros(low.shape, bool)
+def _hueless(lab: np.ndarray, ref: np.ndarray, cand: np.ndarray, k: int) -> np.ndarray:
+    """(H, W) bool: pixels of ``cand`` darker than the median of ``ref`` ((H, W) bool: the
+    head's hair) and with under :data:`HUE_KEEP` of its median chroma, with the gaps between
+    them narrower than ``k`` px (lace: black threads over skin); none when ``ref`` is grey.
+    ``lab``: (H, W, 3) float Lab (L 0-100)."""
+    if not cand.any() or ref.sum() < 50:
+        return np.zeros(cand.shape, bool)
     chroma = np.hypot(lab[..., 1], lab[..., 2])
-    ref = float(np.median(chroma[head]))
-    if ref < HAIR_CHROMA:
-        return np.zeros(low.shape, bool)
-    # per pixel (lace is black threads over skin: its mean is not grey), then the holes
-    # between the threads
-    # ... and darker than the hair's median (not the pale ends of fair hair against the backdrop)
-    dark = lab[..., 0] < float(np.median(lab[..., 0][head]))
-    grey = (low & (chroma < HAIR_HUE_KEEP * ref) & dark).astype(np.uint8)
-    return low & cv2.morphologyEx(grey, cv2.MORPH_CLOSE, _disk(k / 2)).astype(bool)
+    c_ref = float(np.median(chroma[ref]))
+    if c_ref < HUE_MIN_CHROMA:
+        return np.zeros(cand.shape, bool)
+    grey = cand & (chroma < HUE_KEEP * c_ref) & (lab[..., 0] < float(np.median(lab[..., 0][ref])))
+    return cand & cv2.morphologyEx(grey.astype(np.uint8), cv2.MORPH_CLOSE, _disk(k / 2)).astype(bool)
 
 
 def _fill_unlabelled(parse: np.ndarray, person: np.ndarray) -> np.ndarray:
@@ -578,14 +575,14 @@ def parse_person(image: np.ndarray, person: np.ndarray, frame: BodyFrame, face_p
     edge[:, -1] |= x1 == full_w
     _absorb_enclosed(win, body, _SKIN, (_UPPER, _LOWER), hands | edge)
     _absorb_enclosed(win, body, _HAIR, (_UPPER, _LOWER), edge)
-    skin = win == _SKIN
     hair = _hanging_hair(win == _HAIR, head_zone, ys > face_bottom, HAIR_LOCK * sw)
     # what hangs beside the hair without its hue (black lace, a dark yoke): neither hair nor,
     # by being nearest to it, given to the hair; the garment's if it touches it
-    grey = _hueless_hair(lab, hair & (ys <= face_bottom),
-                         (hair | (win == _OTHER)) & body & (ys > face_bottom) & (along < HAIR_HUE_ALONG), k)
+    grey = _hueless(lab, hair & (ys <= face_bottom),
+                    (hair | (win == _OTHER)) & body & (ys > face_bottom) & (along < HAIR_HUE_ALONG), k)
     hair &= ~grey
     win[grey] = _UPPER
+    skin = win == _SKIN
     # a garment is one piece, though arms, hands or a belt in front may cut it in two
     front = (skin & arm_side) | ((win == _OTHER) & body)
     upper = win == _UPPER
