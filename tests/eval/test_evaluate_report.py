@@ -90,6 +90,9 @@ def test_everyday_measures_on_a_paired_set_measured_unpaired(data, tmp_path):
     for r in ok:  # a seam is measured where at least one material meets its real self
         own = [r[f"seam_ratio_{k}"] for k in ("background", "skin", "lower") if r[f"seam_ratio_{k}"] is not None]
         assert (r["seam_ratio"] is None) == (not own)
+    # what the new garment covers is not a change of the lower body or background (a longer
+    # top covers the waistband); outside it, nothing preserved changes
+    assert s["preserve_violations"] == 0, [(r["person"], r["preserve_all_changed"]) for r in ok]
     # breakdowns carry the everyday measures too (by skin tone when the test split has several)
     assert all("kept_body" in g for b in s["breakdowns"].values() for g in b.values())
     assert "everyday" in (tmp_path / "ev" / "report.html").read_text()
@@ -108,3 +111,35 @@ def test_every_garment_tries_every_garment_of_an_unpaired_subset_on_every_person
     out = _every_garment([s("a", "1"), s("b", "2"), s("c", "3"), s("d", "d", paired=True)])
     pairs = {(x.person_id, x.garment_id) for x in out}
     assert len(out) == 10 and ("a", "3") in pairs and ("c", "1") in pairs and ("d", "d") in pairs
+
+
+def test_everyday_preservation_counts_what_the_new_garment_does_not_cover(data, tmp_path, monkeypatch):
+    """A top worn longer than the old one may cover the lower garment: not a change of the
+    lower body; the same change where the garment does not cover it is."""
+    import fitroom.pipelines as pipelines
+    from fitroom.eval.evaluate import evaluate
+    from fitroom.labels import Cihp
+
+    cover = {"garment": True}
+
+    class Longer(pipelines.TryOnPipeline):
+        def __call__(self, person, garment, **kw):
+            result = super().__call__(person, garment, **kw)
+            lower = np.isin(person.parse, (Cihp.PANTS, Cihp.SKIRT))
+            img = result.image.copy()
+            img[lower] = (255, 0, 255)
+            alpha = result.layer.alpha.copy()
+            if cover["garment"]:
+                alpha[lower] = 1.0
+            return dataclasses.replace(result, image=img, layer=dataclasses.replace(result.layer, alpha=alpha))
+
+    monkeypatch.setattr(pipelines, "TryOnPipeline", Longer)
+    m = evaluate(data, tmp_path / "covered", split="test", shift_garments=True, engine="classical", report=False)
+    cover["garment"] = False
+    m_un = evaluate(data, tmp_path / "uncovered", split="test", shift_garments=True, engine="classical", report=False)
+    ok = [r for r in m_un["samples"] if r["status"] == "ok" and r["preserve_lower_body_changed"] is not None]
+    assert ok and all(r["preserve_lower_body_changed"] > 0.5 and not r["preserve_ok"] for r in ok)
+    covered = {(r["person"], r["garment"]): r for r in m["samples"]}
+    for r in ok:
+        c = covered[(r["person"], r["garment"])]
+        assert c["preserve_lower_body_changed"] in (None, 0.0) and c["preserve_ok"]

@@ -40,6 +40,9 @@ ROBUSTNESS_KEYS = ["robustness", "robustness_jpeg70", "robustness_rotate+2", "ro
                    "robustness_light+10", "robustness_light-10", "robustness_noise3"]
 
 
+#: everyday protocol: pixels where the new garment's alpha exceeds this are covered by it
+PRESERVE_COVERED = 0.02
+
 def everyday_measures(person: np.ndarray, result, parse: np.ndarray) -> dict:
     """:mod:`fitroom.eval.everyday` measures of one everyday try-on ``result`` of ``person``,
     on ``parse`` (the dataset's when given, else fitroom's own)."""
@@ -275,8 +278,10 @@ def evaluate(data: str | Path, out: str | Path, *, analysis: str = "given", limi
             save_image(out / "images" / f"{stem}.png", result.image)
             if protocol == Protocol.PHOTO:
                 row.update(everyday_measures(person, result, gt_parse if gt_parse is not None else pa.parse))
-            # preservation: against the input photo, on the parse map the try-on used
-            keep_out = result.removed_region if protocol == Protocol.PAIRED else None
+            # preservation: against the input photo, on the parse map the try-on used; leak-free,
+            # outside the removed region; everyday, wherever the new garment does not cover them
+            # (a longer top covers the waistband)
+            keep_out = result.removed_region if protocol == Protocol.PAIRED else result.layer.alpha > PRESERVE_COVERED
             pres = preservation(person, result.image, pa.parse, result.garment.category, exclude=keep_out)
             row.update(flatten(pres))
             if inception is not None:  # FID/KID compare the sets of results and of real photos
