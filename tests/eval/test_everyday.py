@@ -35,6 +35,18 @@ def test_a_repainted_arm_counts_only_where_the_garment_does_not_cover_it():
     assert kept_body(img, out, np.zeros_like(parse), cov) is None
 
 
+def test_a_sleeve_the_parse_called_an_arm_is_not_kept_body_when_skin_is_given():
+    img, parse = _scene()
+    img[20:50, 10:30] = (40, 40, 120)  # the upper half of the "arm" is a navy sleeve
+    out = img.copy()
+    out[20:50, 10:30] = (190, 140, 120)  # made anew as skin, rightly
+    cov = np.zeros((100, 100), bool)
+    assert kept_body(img, out, parse, cov) == pytest.approx(28 / 56)
+    skin = np.zeros((100, 100), bool)
+    skin[50:80, 10:30] = True  # what is coloured like skin
+    assert kept_body(img, out, parse, cov, skin=skin) == 1.0
+
+
 def test_skin_delta_e_is_zero_for_the_same_colour_and_grows_with_a_cast():
     ref = np.tile(np.array([[190, 140, 120]], np.uint8), (100, 1))
     img = np.full((50, 50, 3), (190, 140, 120), np.uint8)

@@ -46,12 +46,15 @@ PRESERVE_COVERED = 0.02
 def everyday_measures(person: np.ndarray, result, parse: np.ndarray) -> dict:
     """:mod:`fitroom.eval.everyday` measures of one everyday try-on ``result`` of ``person``,
     on ``parse`` (the dataset's when given, else fitroom's own)."""
-    from fitroom.eval.everyday import kept_body, seam_step, skin_delta_e
+    from fitroom.eval.everyday import KEPT_BODY_IDS, kept_body, seam_step, skin_delta_e
     from fitroom.pipelines.compose import SKIN_IDS, face_colour, skin_like, visible_skin
     from fitroom.pipelines.regions import LOWER_GARMENT
 
-    # what the new garment covers, its anti-aliased rim included (part garment)
-    row = {"kept_body": kept_body(person, result.image, parse, result.layer.alpha > 0.02)}
+    # what the new garment covers, its anti-aliased rim included (part garment); of the parse's
+    # arms and neck, what is coloured like this face's skin (not a sleeve the parse called an arm)
+    face = face_colour(person, parse)
+    skin = skin_like(person, np.isin(parse, KEPT_BODY_IDS), face)
+    row = {"kept_body": kept_body(person, result.image, parse, result.layer.alpha > 0.02, skin=skin)}
     # the garment's own edge (and its anti-aliased rim, part garment) is neither made skin nor a seam
     near = cv2.dilate((result.layer.alpha > 0.02).astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
     made = result.regions.skin & ~near & result.changed_region
@@ -65,7 +68,7 @@ def everyday_measures(person: np.ndarray, result, parse: np.ndarray) -> dict:
         "background": (fill & reg.remove & ~reg.skin & ~reg.lower, photo & (parse == Cihp.BACKGROUND)),
         # skin: what the parse calls skin and is coloured like this face's skin (a dataset's
         # parse sometimes calls a long sleeve an arm)
-        "skin": (fill & reg.skin, skin_like(person, photo & np.isin(parse, SKIN_IDS + (Cihp.FACE,)), face_colour(person, parse))),
+        "skin": (fill & reg.skin, skin_like(person, photo & np.isin(parse, SKIN_IDS + (Cihp.FACE,)), face)),
         "lower": (fill & reg.lower, photo & np.isin(parse, LOWER_GARMENT)),
     }
     st = seam_step(result.image, fill, list(materials.values()))

@@ -40,13 +40,16 @@ def _erode(mask: np.ndarray, r: int) -> np.ndarray:
 
 
 def kept_body(before: np.ndarray, after: np.ndarray, parse: np.ndarray, covered: np.ndarray, *,
-              erode: int = 2, tol: int = 8) -> float | None:
+              erode: int = 2, tol: int = 8, skin: np.ndarray | None = None) -> float | None:
     """The fraction of the person's arm, hand and neck pixels (``parse`` ids
-    :data:`KEPT_BODY_IDS`, eroded by ``erode`` px) left unchanged (every channel within
-    ``tol``) where the new garment does not cover them (``~covered``). None when there are
-    none."""
+    :data:`KEPT_BODY_IDS`, eroded by ``erode`` px; within ``skin`` when given: what is
+    coloured like the person's skin, as a dataset's parse sometimes calls a long sleeve an
+    arm) left unchanged (every channel within ``tol``) where the new garment does not cover
+    them (``~covered``). None when there are none."""
     _check(before, after)
     body = _erode(np.isin(parse, KEPT_BODY_IDS), erode) & ~np.asarray(covered, bool)
+    if skin is not None:
+        body &= np.asarray(skin, bool)
     n = int(body.sum())
     if n == 0:
         return None
