@@ -305,9 +305,11 @@ def _match_boundary(out: np.ndarray, made: np.ndarray, real: np.ndarray, photo: 
 
 
 def _over(dst: np.ndarray, src: np.ndarray, alpha: np.ndarray) -> None:
-    """Composite ``src`` over ``dst`` by ``alpha`` (in place)."""
-    a = alpha[..., None]
-    dst += (src - dst) * a
+    """Composite ``src`` over ``dst`` ((h, w, 3) float32) by ``alpha`` ((h, w)) in place
+    (OpenCV's vectorised blend: several times numpy's speed on a garment's box; where
+    ``alpha`` is 0, ``dst`` is left exactly as it was)."""
+    a = np.ascontiguousarray(alpha, np.float32)
+    dst[...] = cv2.blendLinear(np.ascontiguousarray(src, np.float32), np.ascontiguousarray(dst), a, 1.0 - a)
 
 
 @dataclass(frozen=True)
@@ -412,14 +414,14 @@ def compose(pa, regions: EditRegions, layer: GarmentLayer, *, shading: np.ndarra
         if filled is not None:
             fx0, fy0, fx1, fy1 = filled.box  # inside ``box``: the removed region is part of it
             win = (slice(fy0 - y0, fy1 - y0), slice(fx0 - x0, fx1 - x0))
-            m = remove[win]
-            out[win][m] = filled.rgb[m]
+            np.copyto(out[win], filled.rgb, where=remove[win][..., None])
 
     # 2. the garment's torso (with the old garment's folds in the everyday protocol)
     rgb = layer.rgb[ys, xs]
     pres = present[ys, xs]
     if shading is not None:
-        rgb = rgb * np.where(layer.alpha[ys, xs] > 0.5, shading[ys, xs], 1.0)[..., None]
+        fold = np.where(layer.alpha[ys, xs] > 0.5, shading[ys, xs], np.float32(1.0)).astype(np.float32, copy=False)
+        rgb = cv2.multiply(np.ascontiguousarray(rgb, np.float32), cv2.merge([fold, fold, fold]))
     _over(out, rgb, layer.torso_alpha[ys, xs] * pres)
 
     # 3. arms in front of the garment's torso: the photo's own, and the skin made for arms
@@ -474,7 +476,7 @@ def compose(pa, regions: EditRegions, layer: GarmentLayer, *, shading: np.ndarra
 
     ch = (remove | pres) & ~keep
     res = np.clip(out + 0.5, 0, 255).astype(np.uint8)
-    res[~ch] = img[ys, xs][~ch]
+    np.copyto(res, img[ys, xs], where=~ch[..., None])
     result[ys, xs] = res
     changed[ys, xs] = ch
     return result, changed
