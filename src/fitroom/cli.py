@@ -104,6 +104,7 @@ def tryon(
     engine: Annotated[str, typer.Option(help="learned (the shipped networks; the default) or classical (landmarks + thin-plate spline).")] = "learned",
     weights: Annotated[Optional[str], typer.Option("--weights", "--checkpoint", envvar="FITROOM_WEIGHTS", help="Learned engine: 'real' (the default: fine-tuned on real photos, CC BY-NC 4.0, non-commercial), 'synthetic' (Apache-2.0, for commercial use) or a folder with warp/ and tryon/ from 'fitroom train'.")] = None,
     category: Annotated[Optional[str], typer.Option("--category", help="What the garment is, if you know (detected otherwise): 'short-sleeve top', 'long-sleeve top', 'sleeveless top' or 'dress'.")] = None,
+    runtime: Annotated[Optional[str], typer.Option("--runtime", envvar="FITROOM_RUNTIME", help="Learned engine: run the networks on 'torch' (the default) or 'onnx' (ONNX Runtime; exported once into the cache, or from 'fitroom export onnx').")] = None,
     max_megabytes: Annotated[float, typer.Option(help="Largest accepted file.")] = 20.0,
     max_megapixels: Annotated[float, typer.Option(help="Largest accepted image.")] = 40.0,
 ) -> None:
@@ -137,7 +138,7 @@ def tryon(
         if out.exists() and not out.is_dir():
             raise FitroomError(f"-o {out}: several try-ons need a folder, and this is a file")
         out.mkdir(parents=True, exist_ok=True)
-    pipe = TryOnPipeline(engine, weights=weights)
+    pipe = TryOnPipeline(engine, weights=weights, runtime=runtime)
     kp = read_openpose_json(keypoints) if keypoints is not None else None
     failed = 0
 
@@ -296,6 +297,27 @@ def evaluate(
                          f"preserve_violations={s['preserve_violations']}")
         typer.echo(" ".join(parts))
     typer.echo(f"wrote {out / 'metrics.json'}" + (f" and {out / 'report.html'}" if report else ""))
+
+
+export_app = typer.Typer(no_args_is_help=True, help="Export the learned networks for other runtimes.")
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("onnx")
+def export_onnx_cmd(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write warp/model.onnx and tryon/model.onnx to (the weights folder itself, to have them used from there).")],
+    weights: Annotated[Optional[str], typer.Option("--weights", envvar="FITROOM_WEIGHTS", help="'real' (default), 'synthetic' or a folder with warp/ and tryon/.")] = None,
+) -> None:
+    """Export the warp and the generator to ONNX (dynamic batch), checked against PyTorch."""
+    from fitroom.deploy import ONNX_TOLERANCE, export_onnx
+    from fitroom.models import load
+    from fitroom.pipelines.tryon import resolve_weights
+
+    root = resolve_weights(weights)
+    res = export_onnx(load(root / "warp").eval(), load(root / "tryon").eval(), out)
+    for kind, path in res.paths.items():
+        typer.echo(f"wrote {path} (largest difference from PyTorch {res.max_abs_diff[kind]:.1e}, "
+                   f"tolerance {ONNX_TOLERANCE:g})")
 
 
 data_app = typer.Typer(no_args_is_help=True, help="Try-on datasets: synthetic paired data, previews, statistics.")

@@ -217,17 +217,38 @@ def _warp_full(ga, flow: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray,
     return rgb, p
 
 
+RUNTIMES = ("torch", "onnx")
+
+
+def default_runtime() -> str:
+    """``FITROOM_RUNTIME`` when set, else ``"torch"``, the faster for the everyday try-on on
+    the 2-core machine (``benchmarks/bench_deploy.py``: warp-flow 42 vs 50 ms at 256x192, the
+    whole try-on at 768x1024 113 vs 121 ms; ONNX Runtime is faster for the generator, 54 vs
+    59 ms, which only the leak-free protocol runs: there the two are even)."""
+    import os
+
+    return os.environ.get("FITROOM_RUNTIME") or "torch"
+
+
 class LearnedEngine:
     """Load a trained warp (``warp_dir``) and generator (``tryon_dir``), both written by
     ``fitroom train`` (``save_pretrained`` folders). ``garment_trust`` scales the
     composition mask of the torso (1: the generator's own blend; see :data:`GARMENT_TRUST`);
     the warped sleeves are always put down whole (blended away, they vanished in 12 of 136
-    synthetic held-out try-ons, ``benchmarks/eval_sleeves.py``)."""
+    synthetic held-out try-ons, ``benchmarks/eval_sleeves.py``). ``runtime``: ``"torch"``
+    (PyTorch eager) or ``"onnx"`` (ONNX Runtime's CPU provider, :mod:`fitroom.deploy`: the
+    ``model.onnx`` beside the weights, else one exported once into the cache); default
+    :func:`default_runtime`."""
 
     def __init__(self, warp_dir: str | Path, tryon_dir: str | Path, device: str = "cpu",
-                 garment_trust: float = GARMENT_TRUST):
+                 garment_trust: float = GARMENT_TRUST, runtime: str | None = None):
         if garment_trust < 0:
             raise ValueError(f"garment_trust must be >= 0, got {garment_trust}")
+        runtime = default_runtime() if runtime is None else runtime
+        if runtime not in RUNTIMES:
+            raise FitroomError(f"unknown runtime {runtime!r}; available: {', '.join(RUNTIMES)}")
+        if runtime == "onnx" and device != "cpu":
+            raise FitroomError("the onnx runtime runs on the CPU; use runtime 'torch' for another device")
         self.garment_trust = float(garment_trust)
         # a training run folder works too: its weights are in final/
         warp_dir, tryon_dir = (Path(d) / "final" if (Path(d) / "final" / "config.json").is_file() else Path(d)
@@ -240,6 +261,11 @@ class LearnedEngine:
         self.warp = load(warp_dir, device=device).eval()
         self.gen = load(tryon_dir, device=device).eval()
         self.size = tuple(self.gen.input_size)  # (H, W)
+        self.runtime = runtime
+        if runtime == "onnx":
+            from fitroom.deploy import onnx_models
+
+            self.warp, self.gen = onnx_models(self.warp, self.gen, warp_dir, tryon_dir)
         self._people = Lru(64)  # (id(pa), dress) -> (pa, person_inputs), small: network size
 
     name = "learned"

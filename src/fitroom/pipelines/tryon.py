@@ -137,10 +137,11 @@ class TryOnPipeline:
     """
 
     def __init__(self, engine: str = DEFAULT_ENGINE, cache_size: int = 32, *, weights: str | Path | None = None,
-                 device: str = "cpu"):
+                 device: str = "cpu", runtime: str | None = None):
         """``engine``: ``"learned"`` (default) or ``"classical"``; the learned engine loads ``weights``
         (a name of :data:`WEIGHT_SETS`, default :data:`DEFAULT_WEIGHT_SET`, or a folder with
-        ``warp/`` and ``tryon/`` as written by ``fitroom train``; :func:`resolve_weights`)."""
+        ``warp/`` and ``tryon/`` as written by ``fitroom train``; :func:`resolve_weights`) and
+        runs them on ``runtime`` (``"torch"`` or ``"onnx"``; default ``FITROOM_RUNTIME``, else torch)."""
         if engine not in ("classical", "learned"):
             raise FitroomError(f"unknown engine {engine!r}; available: classical, learned")
         self.engine = engine
@@ -153,7 +154,7 @@ class TryOnPipeline:
 
             root = resolve_weights(weights)
             self.weights = root
-            self._learned = self._engine = LearnedEngine(root / "warp", root / "tryon", device=device)
+            self._learned = self._engine = LearnedEngine(root / "warp", root / "tryon", device=device, runtime=runtime)
         self._people = Lru(cache_size)
         self._garments = Lru(cache_size)
         self._prepared = Lru(cache_size)
