@@ -126,3 +126,33 @@ def test_a_measured_wider_body_gets_a_wider_garment():
     # unknown widths change nothing
     same = place_garment(_tee(), f, (400, 420), has_sleeves=True, body_width=lambda side, t: None).torso
     np.testing.assert_allclose(same.dst, narrow.dst)
+
+
+def test_worn_length_is_the_garments_own_held_to_what_tops_and_dresses_have():
+    from fitroom.garment.landmarks import GarmentLandmarks
+    from fitroom.pipelines.placement import TOP_MAX_LENGTH, worn_length
+
+    kp = np.zeros((25, 3), np.float32)
+    from fitroom.labels import Body25 as B
+    from fitroom.person.body import body_frame
+
+    for side, sgn in (("RIGHT", -1), ("LEFT", 1)):
+        kp[B[f"{side}_SHOULDER"]] = (150 + sgn * 50, 80, 1)
+        kp[B[f"{side}_HIP"]] = (150 + sgn * 25, 220, 1)
+    kp[B.NECK] = (150, 80, 1)
+    f = body_frame(kp)
+
+    def top(length):
+        return GarmentLandmarks(neck_left=(120, 10), neck_right=(80, 10), neck_front=(100, 30),
+                                shoulder_left=(160, 20), shoulder_right=(40, 20), armpit_left=(150, 60),
+                                armpit_right=(50, 60), sleeve_left_outer=(160, 20), sleeve_left_inner=(150, 60),
+                                sleeve_right_outer=(40, 20), sleeve_right_inner=(50, 60),
+                                hem_left=(150, 20 + length), hem_right=(50, 20 + length), has_sleeves=False)
+
+    # a top 1.2 chest widths long: its own length on this body (chest worn at 1.12 shoulders)
+    tee = worn_length(top(120), f, has_sleeves=False)
+    assert tee == pytest.approx(120 * 1.12 * f.shoulder_width / 100 / f.torso_length)
+    assert worn_length(top(120), f, has_sleeves=False) < worn_length(top(130), f, has_sleeves=False)
+    assert worn_length(top(900), f, has_sleeves=False) == TOP_MAX_LENGTH  # a top is no dress
+    assert worn_length(top(30), f, has_sleeves=False) == 0.45
+    assert worn_length(top(900), f, has_sleeves=False, is_dress=True) > TOP_MAX_LENGTH

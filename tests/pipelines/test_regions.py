@@ -63,6 +63,18 @@ def test_a_dress_replaces_the_trousers_too_and_may_show_legs():
     assert not r.remove[parse == Cihp.LEFT_SHOE].any()
 
 
+def test_a_top_over_a_dress_removes_its_upper_part_and_shows_the_rest_as_the_lower_garment():
+    parse, frame = _person()
+    dress = np.isin(parse, (Cihp.UPPER_CLOTHES, Cihp.PANTS))
+    parse[dress] = Cihp.DRESS  # one dress from the shoulders to the knees
+    r = edit_regions(parse, frame, GarmentCategory.SHORT_SLEEVE_TOP, Protocol.PHOTO)
+    assert r.remove[80:170, 60:140].all()  # the dress's upper part
+    assert not r.remove[200:290, 70:130].any()  # its skirt stays
+    # where the new top is shorter than the removed part, the dress's skirt continues upwards
+    # (not the backdrop, not skin)
+    assert r.lower[178:185, 80:120].all() and not (r.lower & r.skin).any()
+
+
 def test_paired_regions_are_the_agnostic_region():
     parse, frame = _person()
     r = edit_regions(parse, frame, GarmentCategory.SHORT_SLEEVE_TOP, Protocol.PAIRED)

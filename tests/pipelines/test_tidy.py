@@ -66,3 +66,23 @@ def test_a_strap_above_the_hem_is_no_notch():
     out = smooth_hem(torso, 40, tol=2, max_notch=20)
     assert not out[120:230, 104:110].any() and not out[120:230, 191:197].any()
     assert out[80:112, 104:110].all()
+
+
+def test_a_top_stretched_over_a_long_old_garment_ends_where_its_proportions_put_it():
+    h, w = 400, 300
+    torso = np.zeros((h, w), bool)
+    torso[80:380, 100:201] = True  # warped down to the knees (over a coat or a dress)
+    layer = _layer(torso)
+    sleeve = np.zeros((h, w), np.float32)
+    sleeve[100:330, 60:90] = 1.0  # a long sleeve hangs lower than the hem: it stays
+    layer = GarmentLayer(rgb=layer.rgb, alpha=np.maximum(layer.alpha, sleeve), torso_alpha=layer.torso_alpha,
+                         sleeve_alpha=sleeve)
+    f = _frame()  # neck at row 80, hips at row 220: one torso length is 140 px
+    out = tidy_layer(layer, f, max_along=1.1)
+    t = out.torso_alpha > 0.5
+    hem = 80 + 1.1 * f.torso_length
+    assert t[int(hem) - 5, 150] and not t[int(hem) + 3:, :].any()
+    assert (out.sleeve_alpha == sleeve).all() and (out.alpha[100:330, 60:90] == 1).all()
+    assert (out.alpha[int(hem) + 3:, 100:201] == 0).all()
+    # without a length, nothing is cut
+    assert (tidy_layer(layer, f).torso_alpha[300:380, 120:180] > 0.5).all()

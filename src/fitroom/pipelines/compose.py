@@ -345,7 +345,8 @@ def fill_removed(pa, regions: EditRegions, *, skin_light: np.ndarray | None = No
         out[back] = pushpull_field(img, known, box=box, max_side=256)[back]
         _match_boundary(out, back, known[ys, xs], crop, reach)
     if lower.any():
-        known = np.isin(pa.parse, LOWER_GARMENT) & ~regions.remove
+        # the trousers or skirt, or what stays of a dress under a new top (the rest of it is removed)
+        known = np.isin(pa.parse, LOWER_GARMENT + (Cihp.DRESS,)) & ~regions.remove
         if known.any():
             out[lower] = pushpull_field(img, known, box=box, max_side=256)[lower]
             _mirror_fill(out, crop, lower, known[ys, xs], MIRROR_REACH * sw)

@@ -96,6 +96,33 @@ def _dedupe(names: list[str], src: list, dst: list) -> Placement:
     return Placement(src=s[keep], dst=d[keep], names=tuple(names[i] for i in keep))
 
 
+def _scale(P: dict, sw: float, has_sleeves: bool) -> float:
+    """Person px per garment px: the garment's armpit span worn at :data:`CHEST_SPAN` shoulder
+    widths, or its shoulders at :data:`SHOULDER_SPAN` when that is smaller (set-in sleeves)."""
+    g_chest = float(np.linalg.norm(P["armpit_left"] - P["armpit_right"])) or 1.0
+    scale = CHEST_SPAN * sw / g_chest
+    g_shoulders = float(np.linalg.norm(P["shoulder_left"] - P["shoulder_right"]))
+    if has_sleeves and g_shoulders > 1:
+        # a set-in sleeve's seams sit on the shoulders: a garment tapered below them (armpits
+        # inside the shoulder line) must not be enlarged to span the chest with its armpits,
+        # which makes tees into tunics
+        scale = min(scale, SHOULDER_SPAN * sw / g_shoulders)
+    return scale
+
+
+def worn_length(lm, frame: BodyFrame, *, has_sleeves: bool, is_dress: bool = False) -> float:
+    """How far below the shoulder line a garment's hem is worn, in torso lengths (neck to
+    mid-hip): its own length at the scale :func:`place_garment` wears it, held to what tops
+    (0.45-:data:`TOP_MAX_LENGTH`) and dresses (1.2-4) have."""
+    P = {n: np.asarray(getattr(lm, n), np.float64) for n in _LANDMARKS}
+    g_mid = (P["shoulder_left"] + P["shoulder_right"]) / 2
+    g_len = float((P["hem_left"] + P["hem_right"])[1] / 2 - g_mid[1])
+    lo, hi = (1.2, 4.0) if is_dress else (0.45, TOP_MAX_LENGTH)
+    if g_len <= 1:
+        return hi
+    return float(np.clip(g_len * _scale(P, frame.shoulder_width, has_sleeves) / frame.torso_length, lo, hi))
+
+
 def place_garment(lm, frame: BodyFrame, garment_size: tuple[int, int], *, has_sleeves: bool,
                   is_dress: bool = False, body_width=None) -> GarmentPlacement:
     """Placements of a garment's torso and sleeves on a body.
@@ -114,14 +141,7 @@ def place_garment(lm, frame: BodyFrame, garment_size: tuple[int, int], *, has_sl
     """
     P = {n: np.asarray(getattr(lm, n), np.float64) for n in _LANDMARKS}
     sw = frame.shoulder_width
-    g_chest = float(np.linalg.norm(P["armpit_left"] - P["armpit_right"])) or 1.0
-    scale = CHEST_SPAN * sw / g_chest
-    g_shoulders = float(np.linalg.norm(P["shoulder_left"] - P["shoulder_right"]))
-    if has_sleeves and g_shoulders > 1:
-        # a set-in sleeve's seams sit on the shoulders: a garment tapered below them (armpits
-        # inside the shoulder line) must not be enlarged to span the chest with its armpits,
-        # which makes tees into tunics
-        scale = min(scale, SHOULDER_SPAN * sw / g_shoulders)
+    scale = _scale(P, sw, has_sleeves)
     g_mid = (P["shoulder_left"] + P["shoulder_right"]) / 2
     # product photos are upright: the garment's axes are the photo's (a tilted shoulder line
     # is far more often a landmark error than a tilted garment)

@@ -444,7 +444,8 @@ def edit_regions(parse: np.ndarray, frame: BodyFrame, category: GarmentCategory 
     remove &= ~keep
     skin = remove & ((old_all & body) | on_skin)
     lower = np.zeros((h, w), bool)
-    below = np.isin(parse, LOWER_GARMENT)
+    # what the new top is worn over: trousers or a skirt, or the part of a dress it leaves
+    below = np.isin(parse, LOWER_GARMENT) | ((parse == Cihp.DRESS) & ~old)
     if not dress and below.any():
         lower = remove & old & (along > WAIST) & draw_polygon((h, w), frame.torso_polygon(widen=1.6))
         skin &= ~lower

@@ -87,8 +87,10 @@ def _fill_holes(mask: np.ndarray) -> np.ndarray:
     return mask | (inv[1:-1, 1:-1] == 1)
 
 
-def tidy_layer(layer: GarmentLayer, frame: BodyFrame) -> GarmentLayer:
-    """The layer with its torso's holes closed and its hem smoothed (see the module)."""
+def tidy_layer(layer: GarmentLayer, frame: BodyFrame, max_along: float | None = None) -> GarmentLayer:
+    """The layer with its torso's holes closed and its hem smoothed (see the module); with
+    ``max_along`` (torso lengths below the neck), its torso ends there at the latest (a warp
+    that stretched a tee over a long coat or a dress; the sleeves are left as they are)."""
     if layer.rendered is not None:
         return layer
     sw = frame.shoulder_width
@@ -107,7 +109,10 @@ def tidy_layer(layer: GarmentLayer, frame: BodyFrame) -> GarmentLayer:
     # holes anywhere; gaps and notches open to the outside only below the chest (higher up,
     # closing would round the corners of a neckline or of straps)
     gy, gx = np.mgrid[y0:y1, x0:x1].astype(np.float32)
-    new = _fill_holes(t) | (closed & (along_body(frame, gx, gy) > LOW))
+    along = along_body(frame, gx, gy)
+    new = _fill_holes(t) | (closed & (along > LOW))
+    if max_along is not None:
+        new &= along <= max_along
     if abs(float(frame.down[0])) <= UPRIGHT:
         new = smooth_hem(new, int(round(HEM_WINDOW * sw)), tol=HEM_TOL * sw, max_notch=NOTCH * sw)
     sleeve = layer.sleeve_alpha[y0:y1, x0:x1] > 0.5

@@ -20,7 +20,7 @@ from fitroom.pipelines.classical import ClassicalEngine, WarpedGarment, body_wid
 from fitroom.pipelines.cache import Lru
 from fitroom.pipelines.compose import FilledRegion, GarmentLayer, compose, fill_removed
 from fitroom.pipelines.tidy import tidy_layer
-from fitroom.pipelines.placement import GarmentPlacement
+from fitroom.pipelines.placement import GarmentPlacement, worn_length
 from fitroom.pipelines.regions import LOWER_GARMENT, EditRegions, Protocol, edit_regions
 
 if TYPE_CHECKING:  # the learned engine imports torch; load it only when used
@@ -52,6 +52,9 @@ def resolve_weights(weights: str | Path | None) -> Path:
 #: the engine used when none is named: the one that is best on real photos (README, "Which
 #: engine is the default"); "classical" needs no networks and is about half the CPU time
 DEFAULT_ENGINE = "learned"
+#: how much longer than its own proportions put it (torso lengths) a top's layer may be worn
+#: in the everyday protocol before its torso is cut there
+LENGTH_SLACK = 0.1
 
 
 class Engine(typing.Protocol):
@@ -223,7 +226,11 @@ class TryOnPipeline:
         t1 = time.perf_counter()
         layer, extra = self._engine.render(pa, ga, regions)
         if protocol == Protocol.PHOTO:
-            layer = tidy_layer(layer, pa.frame)
+            # a top ends where its own proportions put it on this body, whatever the old
+            # garment's length (the warp follows the region it was shown: a coat, a dress)
+            max_along = None if ga.category == GarmentCategory.DRESS else \
+                worn_length(ga.landmarks, pa.frame, has_sleeves=ga.landmarks.has_sleeves) + LENGTH_SLACK
+            layer = tidy_layer(layer, pa.frame, max_along=max_along)
         t["warp" if self.engine == "classical" else "networks"] = (time.perf_counter() - t1) * 1e3
         t2 = time.perf_counter()
         filled = prep.filled() if layer.rendered is None else None
