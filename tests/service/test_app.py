@@ -200,16 +200,17 @@ def test_memory_under_a_flood_of_huge_images_does_not_grow_with_the_number_of_up
                 return list(ex.map(lambda _: c.post("/v1/photos", headers=h, files={
                     "file": ("big.png", bomb, "image/png")}).status_code, range(n)))
 
-        assert flood(1) == [422]  # no person in it: refused, after decoding
         start = _hwm_mb(pid)
-        assert set(flood(4)) == {422}
-        four = _hwm_mb(pid) - start
+        assert flood(1) == [422]  # no person in it: refused, after decoding
+        one = _hwm_mb(pid) - start  # what one decode takes at its peak
         assert set(flood(12)) == {422}
         twelve = _hwm_mb(pid) - start
         # unbounded, each upload held ~290 MB at its peak (12 at once: 3.4 GB); bounded, 12 at
-        # once stay within what a few decodes at a time need (measured 0.5-0.9 GB)
-        assert twelve < 1100, (four, twelve)
-        assert twelve < 3 * max(four, 100), (four, twelve)  # unbounded growth is linear: 3x for 3x the uploads
+        # once stay within what a few decodes at a time need (measured 0.5-0.9 GB; 5.9 times
+        # one decode's peak in one run, 2 at once plus what the allocator keeps). Against 4 at
+        # once the ratio was flaky (4 uploads often decode one after the other).
+        assert twelve < 1100, (one, twelve)
+        assert twelve < 8 * max(one, 100), (one, twelve)  # unbounded: 12 decodes' worth and more
 
 
 @pytest.mark.slow
