@@ -31,6 +31,7 @@ def test_postgres_url_is_normalised(monkeypatch):
     ("FITROOM_PAGE_SIZE_DEFAULT", "500", "page_size_default"),
     ("FITROOM_QUEUE_MAX_LENGTH", "-1", "FITROOM_QUEUE_MAX_LENGTH"),
     ("FITROOM_ENGINE", "diffusion", "FITROOM_ENGINE"),
+    ("FITROOM_RUNTIME", "tensorrt", "FITROOM_RUNTIME"),
     ("FITROOM_PUBLIC_URL", "shop.example.com", "http:// or https://"),
 ])
 def test_bad_values_are_one_line_errors(monkeypatch, name, value, needle):
@@ -65,3 +66,15 @@ def test_weights_setting_names_a_set_or_a_folder(tmp_path):
     assert load_settings(data_dir=tmp_path, weights="synthetic").weights == "synthetic"
     with pytest.raises(Exception, match="weights"):
         load_settings(data_dir=tmp_path, weights="no-such-weights")
+
+
+def test_the_runtime_setting_reaches_the_engine(monkeypatch, tmp_path):
+    from fitroom.service.engine import get_engine
+
+    monkeypatch.setenv("FITROOM_RUNTIME", "onnx")
+    monkeypatch.setenv("FITROOM_CACHE_DIR", str(tmp_path))
+    s = load_settings()
+    assert s.runtime == "onnx"
+    eng = get_engine(engine="learned", weights=s.weights, runtime=s.runtime)
+    assert eng.runtime == "onnx" and eng.pipe._learned.runtime == "onnx"
+    assert get_engine(engine="learned", weights=s.weights, runtime="torch").pipe._learned.runtime == "torch"

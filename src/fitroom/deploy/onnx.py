@@ -23,9 +23,8 @@ import numpy as np
 import torch
 
 from fitroom.errors import FitroomError
+from fitroom.pipelines.runtime import RUNTIMES  # noqa: F401  (torch, or ONNX Runtime's CPU provider)
 
-#: what the runtime may be: PyTorch eager, or ONNX Runtime's CPU execution provider
-RUNTIMES = ("torch", "onnx")
 OPSET = 17
 #: the largest absolute difference allowed between an exported network's outputs and
 #: PyTorch's on the same input (flows in normalised [-1, 1] coordinates, where a pixel of a

@@ -25,6 +25,7 @@ import torch.nn.functional as F
 from fitroom.errors import FitroomError
 from fitroom.labels import GarmentCategory
 from fitroom.models import load
+from fitroom.pipelines.runtime import RUNTIMES, default_runtime
 from fitroom.models.person_repr import DRESS_CHANGING, UPPER_CHANGING, person_representation
 from fitroom.person.agnostic import GREY, agnostic_mask
 from fitroom.models.warp_flow import warp
@@ -215,19 +216,6 @@ def _warp_full(ga, flow: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray,
     rgb = cv2.remap(img, m1, m2, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
     p = cv2.remap(parts, m1, m2, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float32) / 255.0
     return rgb, p
-
-
-RUNTIMES = ("torch", "onnx")
-
-
-def default_runtime() -> str:
-    """``FITROOM_RUNTIME`` when set, else ``"torch"``, the faster for the everyday try-on on
-    the 2-core machine (``benchmarks/bench_deploy.py``: warp-flow 42 vs 50 ms at 256x192, the
-    whole try-on at 768x1024 113 vs 121 ms; ONNX Runtime is faster for the generator, 54 vs
-    59 ms, which only the leak-free protocol runs: there the two are even)."""
-    import os
-
-    return os.environ.get("FITROOM_RUNTIME") or "torch"
 
 
 class LearnedEngine:

@@ -29,6 +29,7 @@ from fitroom.imaging import ImageLimits, load_image
 from fitroom.person.analyze import PersonAnalysis
 from fitroom.pipelines import TryOnPipeline
 from fitroom.pipelines.cache import Lru
+from fitroom.pipelines.runtime import default_runtime
 from fitroom.pipelines.tryon import DEFAULT_ENGINE, DEFAULT_WEIGHTS, resolve_weights
 
 __all__ = ["TryOnEngine", "WeightsCard", "decode_upload", "encode_jpeg", "encode_png", "get_engine", "weights_card"]
@@ -74,7 +75,7 @@ class TryOnEngine:
     """Analyses and try-ons for the service, safe to call from many threads."""
 
     def __init__(self, person_cache: int = 64, garment_cache: int = 64, engine: str = DEFAULT_ENGINE,
-                 concurrency: int = 1, weights: str | None = None):
+                 concurrency: int = 1, weights: str | None = None, runtime: str | None = None):
         """``engine``: the pipeline's engine (``weights``: the learned one's, a name or a folder,
         see :func:`fitroom.pipelines.tryon.resolve_weights`); ``concurrency``: try-ons this process runs at
         once. The learned engine's torch threads are then sized to share the cores
@@ -93,7 +94,10 @@ class TryOnEngine:
         # made anew, the networks' person input) per analysis object: as many as the people
         # kept here, up to PREPARED_MAX (about 15 MB each at 768x1024). With one, 20 users
         # trying on in turn made every try-on redo it (3.1 computed try-ons/s instead of 5.8)
-        self.pipe = TryOnPipeline(engine, cache_size=max(1, min(person_cache, PREPARED_MAX)), weights=weights)
+        #: where the learned networks run
+        self.runtime = runtime or default_runtime()
+        self.pipe = TryOnPipeline(engine, cache_size=max(1, min(person_cache, PREPARED_MAX)), weights=weights,
+                                  runtime=runtime)
         self.weights_name = weights if engine == "learned" else None
         self._person_lock = threading.Lock()
         self._people = Lru(person_cache)
@@ -235,12 +239,15 @@ _ENGINE_LOCK = threading.Lock()
 
 
 def get_engine(person_cache: int = 64, garment_cache: int = 64, engine: str = DEFAULT_ENGINE,
-               concurrency: int = 1, weights: str | None = None) -> TryOnEngine:
+               concurrency: int = 1, weights: str | None = None, runtime: str | None = None) -> TryOnEngine:
     """The process's engine, created (and its models loaded) on first use; a later call that
-    asks for another engine or other weights replaces it (one process runs one kind)."""
+    asks for another engine, other weights or another runtime replaces it (one process runs
+    one kind)."""
     global _ENGINE
+    runtime = runtime or default_runtime()
     with _ENGINE_LOCK:
         if _ENGINE is None or _ENGINE.pipe.engine != engine or _ENGINE.pipe.weights != (
-                resolve_weights(weights) if engine == "learned" else None):
-            _ENGINE = TryOnEngine(person_cache, garment_cache, engine=engine, concurrency=concurrency, weights=weights)
+                resolve_weights(weights) if engine == "learned" else None) or _ENGINE.runtime != runtime:
+            _ENGINE = TryOnEngine(person_cache, garment_cache, engine=engine, concurrency=concurrency, weights=weights,
+                                  runtime=runtime)
         return _ENGINE

@@ -117,7 +117,7 @@ def build_services(settings: Settings, seed: bool = True, concurrency: int | Non
     storage = Storage(settings.files_dir)
     engine = get_engine(settings.person_cache_size, settings.garment_cache_size, engine=settings.engine,
                         concurrency=concurrency if concurrency is not None else max(1, settings.workers),
-                        weights=settings.weights)
+                        weights=settings.weights, runtime=settings.runtime)
     engine.warm_up()
     redis_client = None
     if settings.redis_url:

@@ -112,6 +112,11 @@ class Settings(BaseSettings):
         "of people, CC BY-NC 4.0, non-commercial), synthetic (fitroom's own synthetic data only, Apache-2.0: the "
         "commercially usable ones) or a folder with warp/ and tryon/ from fitroom train.")
 
+    runtime: Literal["torch", "onnx"] = Field(
+        default="torch", description="Where the learned networks run: torch (PyTorch, the default: the faster "
+        "for the everyday try-on on 2 cores) or onnx (ONNX Runtime's CPU provider; exported once into "
+        "FITROOM_CACHE_DIR, see fitroom export onnx).")
+
     # --- misc ----------------------------------------------------------------------------
     seed_demo_catalog: bool = True
     person_cache_size: Annotated[int, Field(ge=0)] = 64
