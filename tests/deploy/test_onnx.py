@@ -13,7 +13,7 @@ from fitroom.examples import example_garments, example_person
 from fitroom.imaging import load_image
 from fitroom.models import load
 from fitroom.pipelines import Protocol, TryOnPipeline
-from fitroom.pipelines.tryon import resolve_weights
+from fitroom.pipelines.tryon import WEIGHT_SETS, resolve_weights
 
 SHIPPED = resolve_weights(None)
 
@@ -27,6 +27,14 @@ def nets():
 def exported(nets, tmp_path_factory):
     out = tmp_path_factory.mktemp("onnx")
     return export_onnx(*nets, out)
+
+
+@pytest.mark.parametrize("weight_set", sorted(WEIGHT_SETS))
+def test_every_shipped_weight_set_exports_within_the_tolerance(weight_set, tmp_path):
+    root = WEIGHT_SETS[weight_set]
+    res = export_onnx(load(root / "warp").eval(), load(root / "tryon").eval(), tmp_path)
+    assert set(res.max_abs_diff) == {"warp", "tryon"}
+    assert all(0 <= d <= ONNX_TOLERANCE for d in res.max_abs_diff.values()), res.max_abs_diff
 
 
 def test_each_shipped_network_matches_pytorch_within_the_tolerance(nets, exported):

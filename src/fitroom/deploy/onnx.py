@@ -53,10 +53,8 @@ def _probe(model: torch.nn.Module, size: tuple[int, int], batch: int = 1, seed: 
     c = model.config
     g = torch.Generator().manual_seed(seed)
     h, w = size
-    p_ch = c.person_channels
-    g_ch = c.garment_channels - 1 if hasattr(c, "garment_channels") else 3
-    person = torch.rand(batch, p_ch, h, w, generator=g) * 2 - 1
-    garment = torch.rand(batch, g_ch, h, w, generator=g) * 2 - 1
+    person = torch.rand(batch, c.person_channels, h, w, generator=g) * 2 - 1
+    garment = torch.rand(batch, c.garment_channels - 1, h, w, generator=g) * 2 - 1  # RGB; the mask is the last
     mask = (torch.rand(batch, 1, h, w, generator=g) > 0.5).float()
     return person, garment, mask
 
@@ -112,16 +110,12 @@ class _OnnxNet:
         self.path = Path(path)
         self.session = _session(self.path, threads)
         self.config = model.config
-        self.input_size = tuple(getattr(model, "input_size", ()) or ())
 
     def _run(self, person, garment, garment_mask) -> dict[str, torch.Tensor]:
         feed = {n: t.detach().cpu().numpy().astype(np.float32, copy=False)
                 for n, t in zip(_INPUTS, (person, garment, garment_mask))}
         out = self.session.run(list(_OUTPUTS[self.kind]), feed)
         return {n: torch.from_numpy(o) for n, o in zip(_OUTPUTS[self.kind], out)}
-
-    def eval(self):  # the torch modules' API, for the engine
-        return self
 
 
 @dataclass

@@ -33,6 +33,9 @@ ARMPIT_HALF = 0.56
 MAX_WIDER = 1.3
 #: the longest a top is worn, shoulder line to hem, in torso lengths (neck to mid-hip)
 TOP_MAX_LENGTH = 1.15
+#: the worn lengths (shoulder line to hem, torso lengths) a top and a dress are held to: a
+#: crop top about half, a long top or tunic to the hips and a little below
+LENGTH_RANGE = {False: (0.45, TOP_MAX_LENGTH), True: (1.2, 4.0)}  # keyed by is_dress
 #: body half-width at the hips, in hip-joint distances (hip joints sit well inside the outline)
 HIP_HALF = 0.95
 
@@ -112,12 +115,12 @@ def _scale(P: dict, sw: float, has_sleeves: bool) -> float:
 
 def worn_length(lm, frame: BodyFrame, *, has_sleeves: bool, is_dress: bool = False) -> float:
     """How far below the shoulder line a garment's hem is worn, in torso lengths (neck to
-    mid-hip): its own length at the scale :func:`place_garment` wears it, held to what tops
-    (0.45-:data:`TOP_MAX_LENGTH`) and dresses (1.2-4) have."""
+    mid-hip): its own length at the scale :func:`place_garment` wears it, held to
+    :data:`LENGTH_RANGE`."""
     P = {n: np.asarray(getattr(lm, n), np.float64) for n in _LANDMARKS}
     g_mid = (P["shoulder_left"] + P["shoulder_right"]) / 2
     g_len = float((P["hem_left"] + P["hem_right"])[1] / 2 - g_mid[1])
-    lo, hi = (1.2, 4.0) if is_dress else (0.45, TOP_MAX_LENGTH)
+    lo, hi = LENGTH_RANGE[is_dress]
     if g_len <= 1:
         return hi
     return float(np.clip(g_len * _scale(P, frame.shoulder_width, has_sleeves) / frame.torso_length, lo, hi))
@@ -152,9 +155,7 @@ def place_garment(lm, frame: BodyFrame, garment_size: tuple[int, int], *, has_sl
     # tiny and the garment gigantic; keep its worn length within what tops and dresses have
     g_len = float(((P["hem_left"] + P["hem_right"]) / 2 - g_mid) @ g_down)
     if g_len > 1:
-        # worn length, shoulder line to hem, in torso lengths (neck to mid-hip): a crop top
-        # about half, a long top or tunic to the hips and a little below
-        lo, hi = (1.2, 4.0) if is_dress else (0.45, TOP_MAX_LENGTH)
+        lo, hi = LENGTH_RANGE[is_dress]
         worn = g_len * scale / frame.torso_length
         if not lo <= worn <= hi:
             scale = float(np.clip(worn, lo, hi)) * frame.torso_length / g_len
